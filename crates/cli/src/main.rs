@@ -1,1 +1,397 @@
-fn main(){}
+//! `anumati`: banking inside chat apps, where the customer decides what bank data moves.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anumati::config::Config;
+use anumati::system::{System, DEMO_PASSWORD};
+use anumati_bank::sim::{self, SimParams};
+use anumati_store::DataDir;
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "anumati", version, about = "Banking inside chat apps, where the customer decides what bank data moves.")]
+struct Cli {
+    /// Configuration file (TOML); default ./anumati.toml when present.
+    #[arg(long, global = true, env = "ANUMATI_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the bank node, consent manager and web chat in one process.
+    Demo(DemoArgs),
+    /// Fill a new bank with a seeded synthetic population.
+    Simulate(SimArgs),
+    /// Chat as a customer in the terminal (one message, or a prompt).
+    Chat(ChatArgs),
+    /// List the bank's customers (demo logins).
+    Customers(CustomersArgs),
+    /// Consents, for scripts.
+    #[command(subcommand)]
+    Consent(ConsentCommand),
+    /// The bank node's own view, for operators.
+    #[command(subcommand)]
+    Bank(BankCommand),
+}
+
+#[derive(Args)]
+struct DataArg {
+    /// Data directory (one folder per role).
+    #[arg(long, env = "ANUMATI_DATA")]
+    data: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// Address to listen on.
+    #[arg(long)]
+    host: Option<String>,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Customers to simulate when the bank is empty.
+    #[arg(long, default_value_t = 300)]
+    customers: u32,
+    /// Months of history to simulate when the bank is empty.
+    #[arg(long, default_value_t = 6)]
+    months: u32,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[derive(Args)]
+struct SimArgs {
+    #[command(flatten)]
+    data: DataArg,
+    #[arg(long, default_value_t = 300)]
+    customers: u32,
+    #[arg(long, default_value_t = 6)]
+    months: u32,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Last day of the history (YYYY-MM-DD); default today (UTC).
+    #[arg(long)]
+    end: Option<jiff::civil::Date>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ChatArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// The customer's login.
+    #[arg(long = "as", value_name = "LOGIN")]
+    login: String,
+    /// One JSON object per reply.
+    #[arg(long)]
+    json: bool,
+    /// Answer this one message and exit; without it, open a prompt.
+    message: Option<String>,
+}
+
+#[derive(Args)]
+struct CustomersArgs {
+    #[command(flatten)]
+    data: DataArg,
+    #[arg(long)]
+    json: bool,
+    /// Most customers to list.
+    #[arg(long, default_value_t = 1_000)]
+    limit: i64,
+}
+
+#[derive(Subcommand)]
+enum ConsentCommand {
+    /// Grant the chat app's default consent for LOGIN without the web page
+    /// (the operator stands in for the customer's login at the bank).
+    Grant {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long = "as", value_name = "LOGIN")]
+        login: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BankCommand {
+    /// Balances of a customer's accounts, straight from the ledger.
+    Balances {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long = "as", value_name = "LOGIN")]
+        login: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn data_dir(arg: &DataArg, config: &Config) -> PathBuf {
+    arg.data.clone().unwrap_or_else(|| config.data.clone())
+}
+
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ANUMATI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = run(cli).await;
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Demo(args) => {
+            init_tracing(&config.log);
+            demo(args, &config).await
+        }
+        Command::Simulate(args) => {
+            init_tracing("warn");
+            simulate(args, &config).await
+        }
+        Command::Chat(args) => {
+            init_tracing("warn");
+            chat(args, &config).await
+        }
+        Command::Customers(args) => {
+            init_tracing("warn");
+            customers(args, &config).await
+        }
+        Command::Consent(ConsentCommand::Grant { data, login }) => {
+            init_tracing("warn");
+            grant(&data_dir(&data, &config), &login).await
+        }
+        Command::Bank(BankCommand::Balances { data, login, json }) => {
+            init_tracing("warn");
+            bank_balances(&data_dir(&data, &config), &login, json).await
+        }
+    }
+}
+
+/// Fills an empty bank and gives every customer a chat login.
+async fn populate(system: &System, params: &SimParams, show_progress: bool) -> anyhow::Result<sim::SimReport> {
+    let existing = system.bank.store().customer_count().await?;
+    if existing > 0 {
+        bail!(
+            "{}: the bank already has {existing} customers; simulate into a new --data folder",
+            system.data.root().display()
+        );
+    }
+    let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
+    let bar = indicatif::ProgressBar::new(u64::from(params.customers));
+    if show_progress {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {pos}/{len} customers ({eta})")
+                .expect("template is valid")
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let progress = |done: u64| bar.set_position(done);
+    let report = sim::populate(system.bank.store().pool(), params, &hash, &progress).await?;
+    bar.finish_and_clear();
+    system.provision_chat_users(&hash).await?;
+    Ok(report)
+}
+
+async fn simulate(args: SimArgs, config: &Config) -> anyhow::Result<()> {
+    let data = DataDir::open_or_create(data_dir(&args.data, config))?;
+    let system = System::open(data).await?;
+    let params = SimParams {
+        customers: args.customers,
+        months: args.months,
+        seed: args.seed,
+        end: args.end.unwrap_or_else(|| jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date()),
+    };
+    let started = std::time::Instant::now();
+    let report = populate(&system, &params, !args.json && args.customers >= 1_000).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    if args.json {
+        println!("{}", serde_json::json!({ "report": report, "seconds": seconds }));
+    } else {
+        println!(
+            "simulated {} customers, {} accounts, {} cards, {} merchants, {} transactions in {seconds:.1} s",
+            report.customers, report.accounts, report.cards, report.merchants, report.transactions
+        );
+    }
+    Ok(())
+}
+
+async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
+    let data = DataDir::open_or_create(data_dir(&args.data, config))?;
+    let system = System::open(data).await?;
+    if system.bank.store().customer_count().await? == 0 {
+        println!("filling the bank with {} synthetic customers ({} months, seed {})…", args.customers, args.months, args.seed);
+        let params = SimParams {
+            customers: args.customers,
+            months: args.months,
+            seed: args.seed,
+            end: jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date(),
+        };
+        populate(&system, &params, true).await?;
+    }
+    let host = args.host.unwrap_or_else(|| config.host.clone());
+    let port = args.port.unwrap_or(config.port);
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .with_context(|| format!("cannot listen on {host}:{port}"))?;
+    let addr = listener.local_addr()?;
+    let logins = system.bank.store().customers(0, 3).await?;
+    println!("anumati is running: bank node, consent manager and chat app, data in {}", system.data.root().display());
+    println!("web chat: http://{addr}");
+    println!("bank node API: http://{addr}/bank/openapi.json · consent manager API: http://{addr}/cm/openapi.json · chat API: http://{addr}/openapi.json");
+    println!("demo logins (password \"{DEMO_PASSWORD}\"):");
+    for c in &logins {
+        println!("  {:<24} {} ({}, {})", c.login, c.name, c.city, c.country);
+    }
+    println!("press Ctrl-C to stop");
+    std::io::stdout().flush()?;
+    axum::serve(listener, system.router())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn open_existing(path: &Path) -> anyhow::Result<System> {
+    System::open(DataDir::open(path)?).await
+}
+
+async fn chat(args: ChatArgs, config: &Config) -> anyhow::Result<()> {
+    let system = open_existing(&data_dir(&args.data, config)).await?;
+    if !system.app.user_exists(&args.login).await? {
+        bail!("unknown login {:?} (list them with `anumati customers --data DIR`)", args.login);
+    }
+    let say = |reply: &anumati_app::Reply| {
+        if args.json {
+            println!("{}", serde_json::to_string(reply).expect("reply serialises"));
+        } else {
+            println!("{}", reply.reply);
+            if let Some(link) = &reply.link {
+                println!("(open the web chat and link your bank: {link}, or run `anumati consent grant --as {}`)", args.login);
+            }
+        }
+    };
+    if let Some(message) = &args.message {
+        let reply = system.app.chat(&args.login, message).await?;
+        say(&reply);
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    loop {
+        if !args.json {
+            print!("you> ");
+            std::io::stdout().flush()?;
+        }
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            break;
+        }
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if matches!(line, "exit" | "quit") {
+            break;
+        }
+        match system.app.chat(&args.login, line).await {
+            Ok(reply) => say(&reply),
+            Err(e) => eprintln!("error: {e}"),
+        }
+    }
+    Ok(())
+}
+
+async fn customers(args: CustomersArgs, config: &Config) -> anyhow::Result<()> {
+    let system = open_existing(&data_dir(&args.data, config)).await?;
+    let customers = system.bank.store().customers(0, args.limit.clamp(1, 1_000_000)).await?;
+    if args.json {
+        let list: Vec<_> = customers
+            .iter()
+            .map(|c| serde_json::json!({ "login": c.login, "name": c.name, "city": c.city, "country": c.country, "customer_id": c.id }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        for c in customers {
+            println!("{:<24} {:<28} {}, {}", c.login, c.name, c.city, c.country);
+        }
+    }
+    Ok(())
+}
+
+async fn grant(path: &Path, login: &str) -> anyhow::Result<()> {
+    let system = open_existing(path).await?;
+    let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
+        bail!("unknown login {login:?} (list them with `anumati customers --data DIR`)");
+    };
+    let (handle, _) = system.app.start_link(login).await?;
+    let accounts = system.bank.store().accounts_of(&customer.id).await?;
+    let authenticated = anumati_consent::AuthenticatedCustomer {
+        customer_id: customer.id.to_string(),
+        login: login.to_owned(),
+        name: customer.name.clone(),
+        accounts: accounts
+            .iter()
+            .map(|a| anumati_consent::LinkableAccount {
+                id: a.id.to_string(),
+                kind: a.kind,
+                masked_number: a.masked_number.clone(),
+                currency: a.currency.code().to_owned(),
+            })
+            .collect(),
+    };
+    let ids: Vec<String> = authenticated.accounts.iter().map(|a| a.id.clone()).collect();
+    let record = system.consent.decide(&handle, &authenticated, &ids, true).await?;
+    let status = system.app.complete_link(login, &handle).await?;
+    println!(
+        "granted consent {} for {login}: {} accounts, status {status}",
+        record.consent_id.unwrap_or_default(),
+        ids.len()
+    );
+    Ok(())
+}
+
+async fn bank_balances(path: &Path, login: &str, json: bool) -> anyhow::Result<()> {
+    let system = open_existing(path).await?;
+    let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
+        bail!("unknown login {login:?}");
+    };
+    let mut shown = Vec::new();
+    for account in system.bank.store().accounts_of(&customer.id).await? {
+        let booked = system.bank.store().booked_balance(&account).await?;
+        shown.push((account, booked));
+    }
+    if json {
+        let balances: Vec<String> = shown.iter().map(|(_, b)| b.to_string()).collect();
+        let accounts: Vec<_> = shown
+            .iter()
+            .map(|(a, b)| serde_json::json!({ "account_id": a.id, "kind": a.kind, "masked_number": a.masked_number, "booked": b }))
+            .collect();
+        println!("{}", serde_json::json!({ "balances": balances, "accounts": accounts }));
+    } else {
+        for (a, b) in shown {
+            println!("{} {} {}", a.kind.label(), a.masked_number, b);
+        }
+    }
+    Ok(())
+}

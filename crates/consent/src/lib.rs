@@ -1,1 +1,401 @@
+//! The consent manager: the customer's side of every data flow.
+//!
+//! A data user (the chat app) asks for a consent ([`api`] `POST /v1/consents`);
+//! the customer opens the approval page ([`pages`]), logs in with their bank
+//! (the bank authenticates them through its own API), reads in plain words
+//! what would be shared, with whom, why, for which dates and until when, and
+//! approves or denies. On approval the consent manager builds the ReBIT-shaped
+//! [`ConsentArtefact`], signs it (compact JWS, EdDSA) and hands it to the data
+//! user. Revocation changes the status and notifies the bank node, whose
+//! check then refuses the artefact.
+//!
+//! The consent manager keeps consents and their status; it never stores any
+//! bank data.
 
+pub mod api;
+pub mod pages;
+pub mod store;
+
+use std::sync::Arc;
+
+use anumati_domain::consent::{
+    CardDataExtension, ConsentAccount, ConsentArtefact, ConsentMode, ConsentStatus, ConsentType, DateRange,
+    FetchType, Party, Period, Purpose, TimeUnit,
+};
+use anumati_domain::{AccountKind, ConsentId};
+use anumati_wire::clock::SharedClock;
+use anumati_wire::jws::{ClientAssertion, KeySet, PublicJwk, Signer};
+use anumati_wire::Peer;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+pub use store::ConsentStore;
+
+/// The id the consent manager is known by.
+pub const DEFAULT_CONSENT_MANAGER_ID: &str = "anumati-consent";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsentError {
+    #[error("unknown consent")]
+    NotFound,
+    #[error("this consent belongs to someone else")]
+    NotYours,
+    #[error("consent is {0}, not {1}")]
+    WrongStatus(String, &'static str),
+    #[error("caller is not authenticated: {0}")]
+    Unauthenticated(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("login or password is wrong")]
+    BadCredentials,
+    #[error("the bank node could not be reached: {0}")]
+    Bank(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+/// What a data user asks for. The customer sees all of it before approving.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ConsentRequest {
+    /// The customer's handle at the consent manager (their bank login in the demo).
+    pub customer: String,
+    /// ReBIT purpose code, 101–105.
+    pub purpose_code: String,
+    pub consent_types: Vec<ConsentType>,
+    #[serde(default)]
+    pub extensions: CardDataExtension,
+    pub mode: ConsentMode,
+    /// How many months of history may be fetched.
+    pub history_months: u32,
+    /// How many days the consent lasts.
+    pub valid_days: u32,
+    /// Most fetches per day.
+    pub fetches_per_day: u32,
+    /// How many days the data user may keep what it fetched.
+    pub data_life_days: u32,
+    /// Where the customer's browser returns after deciding.
+    pub redirect_uri: String,
+}
+
+/// Longest anything in a consent request may ask for.
+const HISTORY_MONTHS_MAX: u32 = 60;
+const VALID_DAYS_MAX: u32 = 3_650;
+const FETCHES_PER_DAY_MAX: u32 = 10_000;
+
+impl ConsentRequest {
+    fn validate(&self) -> Result<(), ConsentError> {
+        let bad = |m: &str| Err(ConsentError::BadRequest(m.to_owned()));
+        if Purpose::from_code(&self.purpose_code).is_none() {
+            return bad("purpose_code must be a ReBIT purpose code 101-105");
+        }
+        if self.consent_types.is_empty() {
+            return bad("consent_types must not be empty");
+        }
+        if self.history_months == 0 || self.history_months > HISTORY_MONTHS_MAX {
+            return bad("history_months must be 1 to 60");
+        }
+        if self.valid_days == 0 || self.valid_days > VALID_DAYS_MAX {
+            return bad("valid_days must be 1 to 3650");
+        }
+        if self.fetches_per_day == 0 || self.fetches_per_day > FETCHES_PER_DAY_MAX {
+            return bad("fetches_per_day must be 1 to 10000");
+        }
+        if self.customer.is_empty() || self.customer.len() > 128 {
+            return bad("customer must be 1 to 128 characters");
+        }
+        if !self.redirect_uri.starts_with('/') && !self.redirect_uri.starts_with("http://") && !self.redirect_uri.starts_with("https://") {
+            return bad("redirect_uri must be a path or an http(s) URL");
+        }
+        Ok(())
+    }
+}
+
+/// A customer the bank has authenticated, with the accounts they may link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthenticatedCustomer {
+    pub customer_id: String,
+    pub login: String,
+    pub name: String,
+    pub accounts: Vec<LinkableAccount>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkableAccount {
+    pub id: String,
+    pub kind: AccountKind,
+    pub masked_number: String,
+    pub currency: String,
+}
+
+#[derive(Clone)]
+pub struct ConsentManager {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    id: String,
+    store: ConsentStore,
+    signer: Signer,
+    bank: Peer,
+    bank_id: String,
+    clock: SharedClock,
+    /// Where the approval pages are mounted, e.g. `/cm`.
+    public_prefix: String,
+}
+
+impl ConsentManager {
+    pub fn new(
+        id: impl Into<String>,
+        store: ConsentStore,
+        signer: Signer,
+        bank: Peer,
+        bank_id: impl Into<String>,
+        clock: SharedClock,
+        public_prefix: impl Into<String>,
+    ) -> Self {
+        ConsentManager {
+            inner: Arc::new(Inner {
+                id: id.into(),
+                store,
+                signer,
+                bank,
+                bank_id: bank_id.into(),
+                clock,
+                public_prefix: public_prefix.into(),
+            }),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    pub fn store(&self) -> &ConsentStore {
+        &self.inner.store
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    pub fn public_jwk(&self) -> PublicJwk {
+        self.inner.signer.public_jwk()
+    }
+
+    /// The keys a verifier of this consent manager's signatures needs.
+    pub fn key_set(&self) -> KeySet {
+        let mut keys = KeySet::new();
+        keys.insert(self.inner.signer.kid(), self.inner.signer.verifying_key());
+        keys
+    }
+
+    pub fn public_prefix(&self) -> &str {
+        &self.inner.public_prefix
+    }
+
+    /// Registers (or re-keys) a data user allowed to request consents.
+    pub async fn register_consumer(&self, id: &str, name: &str, jwk: &PublicJwk) -> Result<(), ConsentError> {
+        jwk.verifying_key()
+            .map_err(|e| ConsentError::BadRequest(e.to_string()))?;
+        self.inner.store.upsert_consumer(id, name, jwk).await?;
+        Ok(())
+    }
+
+    /// Authenticates a data user's call (`x-client-assertion` signed with its registered key).
+    pub async fn authenticate_consumer(&self, consumer_id: Option<&str>, assertion: Option<&str>) -> Result<String, ConsentError> {
+        let consumer_id = consumer_id.ok_or_else(|| ConsentError::Unauthenticated("missing x-client-id".into()))?;
+        let token = assertion.ok_or_else(|| ConsentError::Unauthenticated("missing x-client-assertion".into()))?;
+        let jwk = self
+            .inner
+            .store
+            .consumer_jwk(consumer_id)
+            .await?
+            .ok_or_else(|| ConsentError::Unauthenticated("unknown client".into()))?;
+        let mut keys = KeySet::new();
+        keys.insert(jwk.kid.clone(), jwk.verifying_key().map_err(|e| ConsentError::Unauthenticated(e.to_string()))?);
+        ClientAssertion::verify(token, &keys, consumer_id, &self.inner.id, self.now().as_second())
+            .map_err(|e| ConsentError::Unauthenticated(e.to_string()))?;
+        Ok(consumer_id.to_owned())
+    }
+
+    /// Files a consent request; returns its handle.
+    pub async fn request(&self, consumer_id: &str, request: &ConsentRequest) -> Result<String, ConsentError> {
+        request.validate()?;
+        let handle = anumati_wire::html::random_token();
+        self.inner
+            .store
+            .insert_request(&handle, consumer_id, request, self.now())
+            .await?;
+        tracing::info!(consumer = consumer_id, "consent requested");
+        Ok(handle)
+    }
+
+    /// The page a customer opens to decide on a request.
+    pub fn approval_path(&self, handle: &str) -> String {
+        format!("{}/consent/{handle}", self.inner.public_prefix)
+    }
+
+    /// Asks the bank node to authenticate its customer (for the approval page).
+    pub async fn authenticate_customer(&self, login: &str, password: &str) -> Result<AuthenticatedCustomer, ConsentError> {
+        #[derive(Deserialize)]
+        struct BankAuth {
+            customer_id: String,
+            name: String,
+            accounts: Vec<LinkableAccount>,
+        }
+        let assertion = self.inner.signer.sign(&ClientAssertion::new(&self.inner.id, &self.inner.bank_id, self.now().as_second()));
+        let result: Result<BankAuth, _> = self
+            .inner
+            .bank
+            .post(
+                "/v1/customer-auth",
+                &[("x-client-assertion", assertion.as_str())],
+                &serde_json::json!({ "login": login, "password": password }),
+            )
+            .await;
+        match result {
+            Ok(auth) => Ok(AuthenticatedCustomer {
+                customer_id: auth.customer_id,
+                login: login.to_owned(),
+                name: auth.name,
+                accounts: auth.accounts,
+            }),
+            Err(e) if e.status() == Some(axum::http::StatusCode::UNAUTHORIZED) => Err(ConsentError::BadCredentials),
+            Err(e) => Err(ConsentError::Bank(e.to_string())),
+        }
+    }
+
+    /// Builds the artefact a request would produce for this customer and accounts.
+    pub fn draft_artefact(
+        &self,
+        consumer_id: &str,
+        request: &ConsentRequest,
+        customer: &AuthenticatedCustomer,
+        account_ids: &[String],
+        consent_id: ConsentId,
+    ) -> Result<ConsentArtefact, ConsentError> {
+        let now = self.now();
+        let accounts: Vec<ConsentAccount> = customer
+            .accounts
+            .iter()
+            .filter(|a| account_ids.contains(&a.id))
+            .map(|a| ConsentAccount {
+                fi_type: if a.kind == AccountKind::CreditCard { "CREDIT_CARD" } else { "DEPOSIT" }.to_owned(),
+                fip_id: self.inner.bank_id.clone(),
+                acc_type: a.kind.as_str().to_uppercase(),
+                link_ref_number: anumati_domain::AccountId::new(a.id.clone()),
+                masked_acc_number: a.masked_number.clone(),
+            })
+            .collect();
+        if accounts.is_empty() {
+            return Err(ConsentError::BadRequest("choose at least one account".into()));
+        }
+        let mut fi_types: Vec<String> = accounts.iter().map(|a| a.fi_type.clone()).collect();
+        fi_types.sort();
+        fi_types.dedup();
+        let day = SignedDuration::from_hours(24);
+        let purpose = Purpose::from_code(&request.purpose_code)
+            .ok_or_else(|| ConsentError::BadRequest("unknown purpose".into()))?;
+        let expiry = now + day * i32::try_from(request.valid_days).unwrap_or(i32::MAX);
+        Ok(ConsentArtefact {
+            ver: "2.0.0".into(),
+            consent_id,
+            created: now,
+            start: now,
+            expiry,
+            mode: request.mode,
+            fetch_type: FetchType::Periodic,
+            consent_types: request.consent_types.clone(),
+            fi_types,
+            data_consumer: Party { id: consumer_id.to_owned() },
+            data_provider: Party { id: self.inner.bank_id.clone() },
+            customer: Party { id: customer.customer_id.clone() },
+            accounts,
+            purpose,
+            fi_data_range: DateRange {
+                from: now - day * (31 * i32::try_from(request.history_months).unwrap_or(60)),
+                to: expiry,
+            },
+            data_life: Period { unit: TimeUnit::Day, value: request.data_life_days },
+            frequency: Period { unit: TimeUnit::Day, value: request.fetches_per_day },
+            data_filter: vec![],
+            extensions: request.extensions.clone(),
+        })
+    }
+
+    /// Records the customer's decision. On approval, signs the artefact.
+    pub async fn decide(
+        &self,
+        handle: &str,
+        customer: &AuthenticatedCustomer,
+        account_ids: &[String],
+        approve: bool,
+    ) -> Result<store::ConsentRecord, ConsentError> {
+        let record = self.inner.store.by_handle(handle).await?.ok_or(ConsentError::NotFound)?;
+        if record.customer != customer.login {
+            return Err(ConsentError::NotYours);
+        }
+        if record.status != ConsentStatus::Pending {
+            return Err(ConsentError::WrongStatus(record.status.as_str().to_owned(), "PENDING"));
+        }
+        let now = self.now();
+        if !approve {
+            self.inner.store.reject(handle, &customer.customer_id, now).await?;
+            tracing::info!(consumer = %record.consumer_id, "consent denied by customer");
+        } else {
+            let consent_id = ConsentId::new(format!("cst_{}", anumati_wire::html::random_token()));
+            let artefact = self.draft_artefact(&record.consumer_id, &record.request, customer, account_ids, consent_id)?;
+            let jws = self.inner.signer.sign(&artefact);
+            self.inner
+                .store
+                .approve(handle, artefact.consent_id.as_str(), &customer.customer_id, &jws, now)
+                .await?;
+            tracing::info!(consent = %artefact.consent_id, consumer = %record.consumer_id, "consent approved");
+        }
+        self.inner.store.by_handle(handle).await?.ok_or(ConsentError::NotFound)
+    }
+
+    /// Changes an active consent's status (revoke or pause) and tells the bank node.
+    pub async fn set_status(&self, consumer_id: &str, consent_id: &str, status: ConsentStatus) -> Result<(), ConsentError> {
+        let record = self.inner.store.by_consent_id(consent_id).await?.ok_or(ConsentError::NotFound)?;
+        if record.consumer_id != consumer_id {
+            return Err(ConsentError::NotYours);
+        }
+        let allowed = matches!(
+            (record.status, status),
+            (ConsentStatus::Active, ConsentStatus::Revoked | ConsentStatus::Paused)
+                | (ConsentStatus::Paused, ConsentStatus::Revoked | ConsentStatus::Active)
+        );
+        if !allowed {
+            return Err(ConsentError::WrongStatus(record.status.as_str().to_owned(), "ACTIVE or PAUSED"));
+        }
+        let now = self.now();
+        // The bank hears first: if the consent manager then failed to record the
+        // change, the bank would refuse a consent still shown as active — the safe side.
+        self.notify_bank(consent_id, status, now).await?;
+        self.inner.store.set_status(consent_id, status, now).await?;
+        tracing::info!(consent = consent_id, status = status.as_str(), "consent status changed");
+        Ok(())
+    }
+
+    async fn notify_bank(&self, consent_id: &str, status: ConsentStatus, at: Timestamp) -> Result<(), ConsentError> {
+        let notice = self.inner.signer.sign(&serde_json::json!({
+            "consentId": consent_id, "status": status.as_str(), "at": at,
+        }));
+        let response = self
+            .inner
+            .bank
+            .send(
+                axum::http::Method::POST,
+                "/v1/consent-notifications",
+                &[],
+                Some(&serde_json::json!({ "notice": notice })),
+            )
+            .await
+            .map_err(|e| ConsentError::Bank(e.to_string()))?;
+        if !response.status.is_success() {
+            return Err(ConsentError::Bank(format!("notification answered {}", response.status)));
+        }
+        Ok(())
+    }
+}

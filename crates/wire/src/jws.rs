@@ -312,3 +312,41 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
     }
 }
+
+/// A short-lived statement by one role that it is calling another
+/// (`x-client-assertion`), signed with the caller's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientAssertion {
+    pub iss: String,
+    pub aud: String,
+    /// Issued at, Unix seconds.
+    pub iat: i64,
+    /// Expires at, Unix seconds.
+    pub exp: i64,
+}
+
+/// Longest lifetime a client assertion may claim.
+pub const CLIENT_ASSERTION_SECONDS_MAX: i64 = 300;
+
+impl ClientAssertion {
+    pub fn new(iss: &str, aud: &str, now_unix: i64) -> Self {
+        ClientAssertion {
+            iss: iss.to_owned(),
+            aud: aud.to_owned(),
+            iat: now_unix,
+            exp: now_unix + 60,
+        }
+    }
+
+    /// Verifies a token: signature, audience, issuer and lifetime.
+    pub fn verify(token: &str, keys: &KeySet, iss: &str, aud: &str, now_unix: i64) -> Result<Self, JwsError> {
+        let claim: ClientAssertion = keys.verify(token)?;
+        if claim.aud != aud || claim.iss != iss {
+            return Err(JwsError::Payload("wrong issuer or audience".into()));
+        }
+        if claim.exp <= now_unix || claim.iat > now_unix + 30 || claim.exp - claim.iat > CLIENT_ASSERTION_SECONDS_MAX {
+            return Err(JwsError::Payload("assertion expired or not yet valid".into()));
+        }
+        Ok(claim)
+    }
+}

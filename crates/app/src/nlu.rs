@@ -1,0 +1,108 @@
+//! Understanding a message: which intent, how sure, which entities.
+//!
+//! This is the walking skeleton's matcher: weighted keywords in English, Hindi
+//! (Devanagari) and romanised Hinglish. The trained classifier of the
+//! assistant issue replaces it behind the same [`Understanding`] shape.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Understanding {
+    pub intent: &'static str,
+    /// 0 to 1, in thousandths (no float ever touches money; this is not money,
+    /// but a fixed scale keeps replies reproducible).
+    pub confidence_milli: u16,
+    pub entities: serde_json::Map<String, serde_json::Value>,
+}
+
+struct Rule {
+    intent: &'static str,
+    /// Any of these (lower-cased substrings) votes for the intent.
+    cues: &'static [&'static str],
+}
+
+const RULES: &[Rule] = &[
+    Rule { intent: "consent_revoke", cues: &["revoke", "unlink", "stop sharing", "disconnect my bank", "वापस ले", "हटाओ"] },
+    Rule { intent: "link_bank", cues: &["link my bank", "link bank", "connect my bank", "connect bank", "link account", "बैंक जोड़", "bank jod", "bank link"] },
+    Rule { intent: "balance", cues: &["balance", "how much money", "how much do i have", "बैलेंस", "शेष", "kitna paisa", "kitne paise", "paisa kitna", "khate mein"] },
+    Rule { intent: "transactions", cues: &["transaction", "last payments", "recent payments", "spent", "statement", "history", "लेन-देन", "लेनदेन", "खर्च", "kharch", "len den", "lenden"] },
+    Rule { intent: "help", cues: &["help", "what can you do", "मदद", "madad", "sahayata"] },
+    Rule { intent: "thanks", cues: &["thank", "thanks", "धन्यवाद", "शुक्रिया", "shukriya", "dhanyavad"] },
+    Rule { intent: "greeting", cues: &["hello", "hi", "hey", "good morning", "good evening", "namaste", "नमस्ते", "हेलो"] },
+];
+
+/// Most transactions a customer can ask to see in one reply.
+pub const TRANSACTIONS_SHOWN_MAX: u32 = 50;
+const TRANSACTIONS_SHOWN_DEFAULT: u32 = 5;
+
+fn devanagari_to_ascii_digits(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '०'..='९' => char::from_digit(c as u32 - '०' as u32, 10).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Whole-word match for short ASCII cues ("hi" must not match "this").
+fn has_cue(text: &str, cue: &str) -> bool {
+    if !cue.is_ascii() || cue.contains(' ') || cue.len() > 4 {
+        return text.contains(cue);
+    }
+    text.split(|c: char| !c.is_alphanumeric()).any(|w| w == cue)
+}
+
+pub fn understand(message: &str) -> Understanding {
+    let text = devanagari_to_ascii_digits(&message.to_lowercase());
+    let mut entities = serde_json::Map::new();
+    let best = RULES
+        .iter()
+        .map(|rule| (rule, rule.cues.iter().filter(|cue| has_cue(&text, cue)).count()))
+        .filter(|(_, hits)| *hits > 0)
+        .max_by_key(|(rule, hits)| (*hits, std::cmp::Reverse(RULES.iter().position(|r| r.intent == rule.intent))));
+    let Some((rule, hits)) = best else {
+        return Understanding { intent: "fallback", confidence_milli: 0, entities };
+    };
+    if rule.intent == "transactions" {
+        let count = text
+            .split(|c: char| !c.is_ascii_digit())
+            .find_map(|w| w.parse::<u32>().ok())
+            .unwrap_or(TRANSACTIONS_SHOWN_DEFAULT)
+            .clamp(1, TRANSACTIONS_SHOWN_MAX);
+        entities.insert("count".into(), count.into());
+    }
+    let confidence_milli = if hits > 1 { 950 } else { 800 };
+    Understanding { intent: rule.intent, confidence_milli, entities }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_skeleton_intents_in_three_languages() {
+        for (text, intent) in [
+            ("what's my balance?", "balance"),
+            ("मेरा बैलेंस क्या है", "balance"),
+            ("mere khate mein kitna paisa hai", "balance"),
+            ("show my last 5 transactions", "transactions"),
+            ("पिछले लेन-देन दिखाओ", "transactions"),
+            ("hi", "greeting"),
+            ("thanks!", "thanks"),
+            ("link my bank", "link_bank"),
+            ("revoke the chat app's access", "consent_revoke"),
+            ("what is the meaning of life", "fallback"),
+            ("this is odd", "fallback"),
+        ] {
+            assert_eq!(understand(text).intent, intent, "{text}");
+        }
+    }
+
+    #[test]
+    fn reads_how_many_transactions() {
+        assert_eq!(understand("show my last 5 transactions").entities["count"], 5);
+        assert_eq!(understand("last ७ transactions").entities["count"], 7);
+        assert_eq!(understand("last 5000 transactions").entities["count"], 50);
+        assert_eq!(understand("recent transactions").entities["count"], 5);
+    }
+}

@@ -1,0 +1,125 @@
+//! The chat app's store: users, sessions, linked consents.
+
+use jiff::Timestamp;
+use sqlx::SqlitePool;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// A consent the app holds for a user.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub handle: String,
+    pub consent_id: Option<String>,
+    pub artefact: Option<String>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppStore {
+    pool: SqlitePool,
+}
+
+impl AppStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        AppStore { pool }
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Adds users that do not exist yet, in one transaction; returns how many were added.
+    pub async fn add_users(&self, users: &[(String, String)], now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut added = 0;
+        for (login, hash) in users {
+            added += sqlx::query("INSERT INTO users (login, password_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (login) DO NOTHING")
+                .bind(login)
+                .bind(hash)
+                .bind(now.as_second())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    pub async fn password_hash(&self, login: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE login = ?")
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn create_session(&self, token: &str, login: &str, expires_at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO sessions (token, login, expires_at) VALUES (?, ?, ?)")
+            .bind(token)
+            .bind(login)
+            .bind(expires_at.as_second())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn session_login(&self, token: &str, now: Timestamp) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT login FROM sessions WHERE token = ? AND expires_at > ?")
+            .bind(token)
+            .bind(now.as_second())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token = ?").bind(token).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn insert_link(&self, handle: &str, login: &str, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO links (handle, login, status, created_at, updated_at) VALUES (?, ?, 'PENDING', ?, ?)")
+            .bind(handle)
+            .bind(login)
+            .bind(now.as_second())
+            .bind(now.as_second())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn link_owner(&self, handle: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT login FROM links WHERE handle = ?")
+            .bind(handle)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn update_link(&self, handle: &str, status: &str, consent_id: Option<&str>, artefact: Option<&str>, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE links SET status = ?, consent_id = COALESCE(?, consent_id), artefact = COALESCE(?, artefact), updated_at = ? WHERE handle = ?")
+            .bind(status)
+            .bind(consent_id)
+            .bind(artefact)
+            .bind(now.as_second())
+            .bind(handle)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The user's newest active consent, if any.
+    pub async fn active_link(&self, login: &str) -> Result<Option<Link>, StoreError> {
+        let row: Option<(String, Option<String>, Option<String>, String)> = sqlx::query_as(
+            "SELECT handle, consent_id, artefact, status FROM links WHERE login = ? AND status = 'ACTIVE'
+             ORDER BY updated_at DESC, handle LIMIT 1",
+        )
+        .bind(login)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(handle, consent_id, artefact, status)| Link { handle, consent_id, artefact, status }))
+    }
+}

@@ -1,0 +1,181 @@
+//! The consent manager's HTTP API for data users and banks. Mounted under
+//! `/cm`; the OpenAPI document is at `/cm/openapi.json`.
+//!
+//! Data-user routes need `x-client-id` and `x-client-assertion` (a short-lived
+//! JWS signed with the data user's registered Ed25519 key).
+
+use anumati_domain::consent::ConsentStatus;
+use anumati_wire::jws::PublicJwk;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::{ConsentError, ConsentManager, ConsentRequest};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "anumati consent manager", description = "Consent requests, signed artefacts, revocation."),
+    paths(jwks, create_consent, get_consent, revoke_consent, pause_consent, resume_consent),
+    components(schemas(ConsentRequest, CreatedConsent, ConsentView, Jwks, ErrorBody, ErrorDetail))
+)]
+pub struct ApiDoc;
+
+pub fn router(cm: ConsentManager) -> Router {
+    Router::new()
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/v1/consents", post(create_consent))
+        .route("/v1/consents/{handle}", get(get_consent))
+        .route("/v1/consents/{consent_id}/revoke", post(revoke_consent))
+        .route("/v1/consents/{consent_id}/pause", post(pause_consent))
+        .route("/v1/consents/{consent_id}/resume", post(resume_consent))
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .merge(crate::pages::router())
+        .with_state(cm)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+impl ConsentError {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ConsentError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ConsentError::NotYours => (StatusCode::FORBIDDEN, "not_yours"),
+            ConsentError::WrongStatus(..) => (StatusCode::CONFLICT, "wrong_status"),
+            ConsentError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ConsentError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ConsentError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            ConsentError::Bank(_) => (StatusCode::BAD_GATEWAY, "bank_unavailable"),
+            ConsentError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ConsentError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "consent manager request failed");
+        } else {
+            tracing::warn!(code, reason = %self, "consent manager refused a request");
+        }
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR { "internal error".to_owned() } else { self.to_string() };
+        (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response()
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn consumer(cm: &ConsentManager, headers: &HeaderMap) -> Result<String, ConsentError> {
+    cm.authenticate_consumer(header(headers, "x-client-id"), header(headers, "x-client-assertion"))
+        .await
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Jwks {
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<PublicJwk>,
+}
+
+/// `GET /.well-known/jwks.json`: the keys consent artefacts are signed with.
+#[utoipa::path(get, path = "/.well-known/jwks.json", responses((status = 200, body = Jwks)))]
+async fn jwks(State(cm): State<ConsentManager>) -> Json<Jwks> {
+    Json(Jwks { keys: vec![cm.public_jwk()] })
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CreatedConsent {
+    pub handle: String,
+    /// Where to send the customer's browser to decide.
+    pub approval_url: String,
+}
+
+/// `POST /v1/consents`: a data user asks for a consent.
+#[utoipa::path(post, path = "/v1/consents", request_body = ConsentRequest, responses(
+    (status = 201, body = CreatedConsent), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    params(("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn create_consent(
+    State(cm): State<ConsentManager>,
+    headers: HeaderMap,
+    Json(request): Json<ConsentRequest>,
+) -> Result<(StatusCode, Json<CreatedConsent>), ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    let handle = cm.request(&consumer_id, &request).await?;
+    let approval_url = cm.approval_path(&handle);
+    Ok((StatusCode::CREATED, Json(CreatedConsent { handle, approval_url })))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ConsentView {
+    pub handle: String,
+    pub status: String,
+    pub consent_id: Option<String>,
+    /// The signed artefact (compact JWS), once approved.
+    pub artefact: Option<String>,
+}
+
+/// `GET /v1/consents/{handle}`: status and, once approved, the signed artefact.
+#[utoipa::path(get, path = "/v1/consents/{handle}", responses(
+    (status = 200, body = ConsentView), (status = 404, body = ErrorBody)),
+    params(("handle" = String, Path), ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn get_consent(
+    State(cm): State<ConsentManager>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<ConsentView>, ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    let record = cm.store().by_handle(&handle).await?.ok_or(ConsentError::NotFound)?;
+    if record.consumer_id != consumer_id {
+        // Someone else's consent looks exactly like one that does not exist.
+        return Err(ConsentError::NotFound);
+    }
+    Ok(Json(ConsentView {
+        handle: record.handle,
+        status: record.status.as_str().to_owned(),
+        consent_id: record.consent_id,
+        artefact: record.artefact,
+    }))
+}
+
+async fn change(cm: ConsentManager, headers: HeaderMap, consent_id: String, status: ConsentStatus) -> Result<StatusCode, ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    match cm.set_status(&consumer_id, &consent_id, status).await {
+        Err(ConsentError::NotYours) => Err(ConsentError::NotFound),
+        other => other.map(|()| StatusCode::NO_CONTENT),
+    }
+}
+
+/// `POST /v1/consents/{consent_id}/revoke`: ends a consent for good, on the customer's word.
+#[utoipa::path(post, path = "/v1/consents/{consent_id}/revoke", responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("consent_id" = String, Path), ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn revoke_consent(State(cm): State<ConsentManager>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ConsentError> {
+    change(cm, headers, id, ConsentStatus::Revoked).await
+}
+
+/// `POST /v1/consents/{consent_id}/pause`: stops sharing until resumed.
+#[utoipa::path(post, path = "/v1/consents/{consent_id}/pause", responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("consent_id" = String, Path), ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn pause_consent(State(cm): State<ConsentManager>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ConsentError> {
+    change(cm, headers, id, ConsentStatus::Paused).await
+}
+
+/// `POST /v1/consents/{consent_id}/resume`: resumes a paused consent.
+#[utoipa::path(post, path = "/v1/consents/{consent_id}/resume", responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("consent_id" = String, Path), ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn resume_consent(State(cm): State<ConsentManager>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ConsentError> {
+    change(cm, headers, id, ConsentStatus::Active).await
+}
