@@ -1,0 +1,110 @@
+//! The binary as scripts use it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn anumati(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anumati"))
+        .args(args)
+        .env_remove("ANUMATI_DATA")
+        .env_remove("ANUMATI_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = anumati(args);
+    assert!(out.status.success(), "anumati {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn simulate(dir: &Path) -> String {
+    let data = dir.to_str().unwrap();
+    ok(&["simulate", "--customers", "8", "--months", "2", "--seed", "5", "--end", "2026-10-31", "--data", data]);
+    let customers: Value = serde_json::from_str(&ok(&["customers", "--data", data, "--json"])).unwrap();
+    assert_eq!(customers.as_array().unwrap().len(), 8);
+    customers[0]["login"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn terminal_chat_obeys_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let login = simulate(&data);
+    let data = data.to_str().unwrap();
+
+    let before: Value = serde_json::from_str(&ok(&["chat", "--data", data, "--as", &login, "--json", "what's my balance?"])).unwrap();
+    assert_eq!(before["intent"], "balance");
+    assert_eq!(before["data"], serde_json::json!({}));
+    assert!(before["confidence"].as_f64().unwrap() > 0.0);
+    assert!(before["reply"].as_str().unwrap().to_lowercase().contains("link"));
+
+    let granted = ok(&["consent", "grant", "--data", data, "--as", &login]);
+    assert!(granted.contains("status ACTIVE"), "{granted}");
+
+    let after: Value = serde_json::from_str(&ok(&["chat", "--data", data, "--as", &login, "--json", "what's my balance?"])).unwrap();
+    let ledger: Value = serde_json::from_str(&ok(&["bank", "balances", "--data", data, "--as", &login, "--json"])).unwrap();
+    let shown: Vec<&Value> = after["data"]["balances"].as_array().unwrap().iter().map(|b| &b["booked"]).collect();
+    let booked: Vec<&Value> = ledger["accounts"].as_array().unwrap().iter().map(|a| &a["booked"]).collect();
+    assert_eq!(shown, booked);
+    assert!(!shown.is_empty());
+
+    let tx: Value = serde_json::from_str(&ok(&["chat", "--data", data, "--as", &login, "--json", "show my last 3 transactions"])).unwrap();
+    assert_eq!(tx["intent"], "transactions");
+    assert_eq!(tx["data"]["transactions"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn clear_errors_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    simulate(&data);
+    let data = data.to_str().unwrap();
+
+    let out = anumati(&["chat", "--data", data, "--as", "no.such.person", "hello"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown login \"no.such.person\""));
+
+    let out = anumati(&["consent", "grant", "--data", data, "--as", "no.such.person"]);
+    assert!(!out.status.success());
+
+    // A folder that is not anumati's is refused and left as it was.
+    let foreign = dir.path().join("thesis");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("chapter1.tex"), "precious").unwrap();
+    for args in [
+        vec!["demo", "--data", foreign.to_str().unwrap(), "--port", "0"],
+        vec!["simulate", "--customers", "2", "--data", foreign.to_str().unwrap()],
+        vec!["chat", "--data", foreign.to_str().unwrap(), "--as", "x", "hi"],
+    ] {
+        let out = anumati(&args);
+        assert!(!out.status.success(), "{args:?} must fail");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not an anumati data directory"), "{args:?}");
+    }
+    let entries: Vec<_> = std::fs::read_dir(&foreign).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+
+    // A missing folder is not created by commands that read.
+    let missing = dir.path().join("nowhere");
+    let out = anumati(&["customers", "--data", missing.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(!missing.exists());
+
+    // Simulating into a full bank is refused.
+    let out = anumati(&["simulate", "--customers", "2", "--data", data]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has 8 customers"));
+}
+
+#[test]
+fn same_seed_same_bank() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let login_a = simulate(&a);
+    let login_b = simulate(&b);
+    assert_eq!(login_a, login_b);
+    let balances = |d: &Path| ok(&["bank", "balances", "--data", d.to_str().unwrap(), "--as", &login_a, "--json"]);
+    assert_eq!(balances(&a), balances(&b));
+}
