@@ -1,5 +1,8 @@
 //! The `anumati` binary's library half: configuration and the assembly of the
 //! three roles into one process ([`system::System`]).
 
+pub mod bench;
 pub mod config;
 pub mod system;
+
+pub use system::grant_default_consent;

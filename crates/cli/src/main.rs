@@ -36,6 +36,27 @@ enum Command {
     /// The bank node's own view, for operators.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Benchmarks (not tests): figures for BENCHMARKS.md.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Chat turns per second and latency through the HTTP chat API.
+    Chat {
+        #[command(flatten)]
+        data: DataArg,
+        /// Distinct customers to chat as (each is granted the default consent).
+        #[arg(long, default_value_t = 1_000)]
+        users: usize,
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        #[arg(long, default_value = "what's my balance?")]
+        message: String,
+    },
 }
 
 #[derive(Args)]
@@ -178,6 +199,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Consent(ConsentCommand::Grant { data, login }) => {
             init_tracing("warn");
             grant(&data_dir(&data, &config), &login).await
+        }
+        Command::Bench(BenchCommand::Chat { data, users, requests, concurrency, message }) => {
+            init_tracing("error");
+            let system = open_existing(&data_dir(&data, &config)).await?;
+            let report = anumati::bench::chat(system, users, requests, concurrency, &message).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
         }
         Command::Bank(BankCommand::Balances { data, login, json }) => {
             init_tracing("warn");
@@ -341,33 +369,8 @@ async fn customers(args: CustomersArgs, config: &Config) -> anyhow::Result<()> {
 
 async fn grant(path: &Path, login: &str) -> anyhow::Result<()> {
     let system = open_existing(path).await?;
-    let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
-        bail!("unknown login {login:?} (list them with `anumati customers --data DIR`)");
-    };
-    let (handle, _) = system.app.start_link(login).await?;
-    let accounts = system.bank.store().accounts_of(&customer.id).await?;
-    let authenticated = anumati_consent::AuthenticatedCustomer {
-        customer_id: customer.id.to_string(),
-        login: login.to_owned(),
-        name: customer.name.clone(),
-        accounts: accounts
-            .iter()
-            .map(|a| anumati_consent::LinkableAccount {
-                id: a.id.to_string(),
-                kind: a.kind,
-                masked_number: a.masked_number.clone(),
-                currency: a.currency.code().to_owned(),
-            })
-            .collect(),
-    };
-    let ids: Vec<String> = authenticated.accounts.iter().map(|a| a.id.clone()).collect();
-    let record = system.consent.decide(&handle, &authenticated, &ids, true).await?;
-    let status = system.app.complete_link(login, &handle).await?;
-    println!(
-        "granted consent {} for {login}: {} accounts, status {status}",
-        record.consent_id.unwrap_or_default(),
-        ids.len()
-    );
+    let (consent_id, accounts, status) = anumati::grant_default_consent(&system, login).await?;
+    println!("granted consent {consent_id} for {login}: {accounts} accounts, status {status}");
     Ok(())
 }
 

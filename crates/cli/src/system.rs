@@ -118,3 +118,32 @@ impl System {
         Ok(added)
     }
 }
+
+/// Grants the chat app's default consent for `login` without the web page: the
+/// operator stands in for the customer's login at the bank. Returns the
+/// consent id, how many accounts it covers, and the status the app recorded.
+pub async fn grant_default_consent(system: &System, login: &str) -> anyhow::Result<(String, usize, String)> {
+    let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
+        anyhow::bail!("unknown login {login:?} (list them with `anumati customers --data DIR`)");
+    };
+    let (handle, _) = system.app.start_link(login).await?;
+    let accounts = system.bank.store().accounts_of(&customer.id).await?;
+    let authenticated = anumati_consent::AuthenticatedCustomer {
+        customer_id: customer.id.to_string(),
+        login: login.to_owned(),
+        name: customer.name.clone(),
+        accounts: accounts
+            .iter()
+            .map(|a| anumati_consent::LinkableAccount {
+                id: a.id.to_string(),
+                kind: a.kind,
+                masked_number: a.masked_number.clone(),
+                currency: a.currency.code().to_owned(),
+            })
+            .collect(),
+    };
+    let ids: Vec<String> = authenticated.accounts.iter().map(|a| a.id.clone()).collect();
+    let record = system.consent.decide(&handle, &authenticated, &ids, true).await?;
+    let status = system.app.complete_link(login, &handle).await?;
+    Ok((record.consent_id.unwrap_or_default(), ids.len(), status))
+}

@@ -137,6 +137,8 @@ pub async fn open_sqlite(path: &Path, migrator: &Migrator) -> Result<SqlitePool,
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
+        // Deleted rows are overwritten, so erased data (and shredded keys) do not linger in free pages.
+        .pragma("secure_delete", "on")
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-16000");
     let pool = SqlitePoolOptions::new()

@@ -215,7 +215,7 @@ impl KeySet {
             .map_err(|_| JwsError::BadSignature)?;
         let signature = Signature::from_bytes(&sig_bytes);
         let signing_input_len = header_b64.len() + 1 + body_b64.len();
-        key.verify_strict(token[..signing_input_len].as_bytes(), &signature)
+        key.verify_strict(&token.as_bytes()[..signing_input_len], &signature)
             .map_err(|_| JwsError::BadSignature)?;
         B64.decode(body_b64).map_err(|_| JwsError::Encoding)
     }

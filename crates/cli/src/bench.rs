@@ -1,0 +1,116 @@
+//! `anumati bench chat`: chat turns per second and latency through the HTTP
+//! chat API, against the real server on a loopback port. A benchmark, not a
+//! test: it asserts nothing and its figures go to BENCHMARKS.md.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::system::{System, DEMO_PASSWORD};
+
+#[derive(Debug, Serialize)]
+pub struct ChatBenchReport {
+    pub users: usize,
+    pub requests: usize,
+    pub concurrency: usize,
+    pub errors: usize,
+    pub seconds: f64,
+    pub turns_per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// Grants `users` customers the default consent, logs them in over HTTP, then
+/// sends `requests` "what's my balance?" turns with `concurrency` in flight.
+pub async fn chat(system: System, users: usize, requests: usize, concurrency: usize, message: &str) -> anyhow::Result<ChatBenchReport> {
+    let customers = system.bank.store().customers(0, users as i64).await?;
+    anyhow::ensure!(!customers.is_empty(), "the bank has no customers; run `anumati simulate` first");
+    for c in &customers {
+        if system.app.store().active_link(&c.login).await?.is_none() {
+            crate::grant_default_consent(&system, &c.login).await?;
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = system.router();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+
+    let mut tokens = Vec::with_capacity(customers.len());
+    for c in &customers {
+        #[derive(serde::Deserialize)]
+        struct Token {
+            token: String,
+        }
+        let t: Token = client
+            .post(format!("{base}/api/login"))
+            .json(&serde_json::json!({ "login": c.login, "password": DEMO_PASSWORD }))
+            .send()
+            .await?
+            .error_for_status()
+            .context("login")?
+            .json()
+            .await?;
+        tokens.push(t.token);
+    }
+    let tokens = Arc::new(tokens);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (client, tokens, next, base, message) = (client.clone(), tokens.clone(), next.clone(), base.clone(), message.to_owned());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= requests {
+                    break;
+                }
+                let token = &tokens[i % tokens.len()];
+                let t0 = Instant::now();
+                let res = client
+                    .post(format!("{base}/api/messages"))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({ "text": message }))
+                    .send()
+                    .await;
+                let good = match res {
+                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    _ => false,
+                };
+                latencies.push(t0.elapsed());
+                if !good {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::with_capacity(requests);
+    let mut errors = 0;
+    for w in workers {
+        let (l, e) = w.await?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    server.abort();
+    latencies.sort();
+    let pct = |p: usize| latencies.get((latencies.len() * p / 100).min(latencies.len().saturating_sub(1))).map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    Ok(ChatBenchReport {
+        users: customers.len(),
+        requests,
+        concurrency,
+        errors,
+        seconds,
+        turns_per_second: requests as f64 / seconds,
+        p50_ms: pct(50),
+        p99_ms: pct(99),
+        max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+    })
+}
