@@ -404,7 +404,10 @@ impl ChatApp {
     async fn balances_reply(&self, u: &nlu::Understanding, artefact: &str) -> Result<Reply, AppError> {
         let balances = match self.balances(artefact).await {
             Ok(b) => b,
-            Err(e) => return Ok(self.refused(u, e.status())),
+            Err(e) => {
+                tracing::warn!(error = %e, "balance fetch failed");
+                return Ok(self.refused(u, e.status()));
+            }
         };
         let mut text = String::from("Your balances:");
         for b in &balances {
@@ -425,7 +428,10 @@ impl ChatApp {
                 .await
             {
                 Ok(page) => all.extend(page.transactions),
-                Err(e) => return Ok(self.refused(u, e.status())),
+                Err(e) => {
+                    tracing::warn!(error = %e, "transaction fetch failed");
+                    return Ok(self.refused(u, e.status()));
+                }
             }
         }
         all.sort_by(|a, b| b.booked_at.cmp(&a.booked_at).then_with(|| b.id.cmp(&a.id)));

@@ -170,6 +170,10 @@ async fn main() -> std::process::ExitCode {
     let result = run(cli).await;
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // A reader that went away (`anumati customers | head`) is not an error.
+        Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => {
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
@@ -353,15 +357,16 @@ async fn chat(args: ChatArgs, config: &Config) -> anyhow::Result<()> {
 async fn customers(args: CustomersArgs, config: &Config) -> anyhow::Result<()> {
     let system = open_existing(&data_dir(&args.data, config)).await?;
     let customers = system.bank.store().customers(0, args.limit.clamp(1, 1_000_000)).await?;
+    let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<_> = customers
             .iter()
             .map(|c| serde_json::json!({ "login": c.login, "name": c.name, "city": c.city, "country": c.country, "customer_id": c.id }))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
     } else {
         for c in customers {
-            println!("{:<24} {:<28} {}, {}", c.login, c.name, c.city, c.country);
+            writeln!(out, "{:<24} {:<28} {}, {}", c.login, c.name, c.city, c.country)?;
         }
     }
     Ok(())

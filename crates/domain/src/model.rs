@@ -60,7 +60,7 @@ pub struct Account {
     pub customer_id: CustomerId,
     pub kind: AccountKind,
     /// Full account number; never leaves the bank node (see [`mask_account_number`]).
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing, default)]
     pub number: String,
     /// The number as shown outside the bank: `XXXXXX1234`.
     pub masked_number: String,
