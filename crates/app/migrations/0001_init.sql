@@ -18,8 +18,9 @@ CREATE TABLE sessions (
 CREATE TABLE links (
     handle     TEXT PRIMARY KEY,
     login      TEXT NOT NULL REFERENCES users(login),
-    consent_id TEXT,
-    artefact   TEXT,
+    consent_id   TEXT,
+    artefact     TEXT,
+    approval_url TEXT NOT NULL,
     status     TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL

@@ -33,6 +33,9 @@ pub const DEFAULT_APP_ID: &str = "anumati-chat";
 pub const MESSAGE_CHARS_MAX: usize = 2_000;
 /// The purpose the assistant asks under: ReBIT 102, spending patterns and reporting.
 pub const CHAT_PURPOSE: &str = Purpose::SPENDING_PATTERNS;
+/// A pending consent request is offered again for this long rather than filing a new one
+/// (the consent manager's page session lasts 15 minutes).
+const PENDING_LINK_REUSE_MINUTES: i64 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -210,14 +213,23 @@ impl ChatApp {
             .post("/v1/consents", &headers, &request)
             .await
             .map_err(|e| AppError::ConsentManager(e.to_string()))?;
-        self.inner.store.insert_link(&created.handle, login, self.now()).await?;
         // The consent manager answers with its own path; it is public under its prefix.
         let url = if created.approval_url.starts_with(&self.inner.consent_manager_prefix) {
             created.approval_url
         } else {
             format!("{}{}", self.inner.consent_manager_prefix, created.approval_url)
         };
+        self.inner.store.insert_link(&created.handle, login, &url, self.now()).await?;
         Ok((created.handle, url))
+    }
+
+    /// The page where the user can approve: a recent pending request's, or a new one.
+    pub async fn link_page(&self, login: &str) -> Result<String, AppError> {
+        let since = self.now() - jiff::SignedDuration::from_mins(PENDING_LINK_REUSE_MINUTES);
+        if let Some((_, url)) = self.inner.store.pending_link(login, since).await? {
+            return Ok(url);
+        }
+        Ok(self.start_link(login).await?.1)
     }
 
     /// Fetches the decision on a link request; keeps the artefact when approved.
@@ -346,7 +358,7 @@ impl ChatApp {
         let link = self.inner.store.active_link(login).await?;
         let artefact = link.as_ref().and_then(|l| l.artefact.clone());
         let Some(artefact) = artefact.filter(|_| u.intent != "link_bank") else {
-            let (_, url) = self.start_link(login).await?;
+            let url = self.link_page(login).await?;
             let mut r = plain("To answer that I need your permission to see your bank data. Link your bank here — you will see exactly what is shared, and you can revoke it at any time.");
             r.link = Some(url);
             return Ok(r);

@@ -81,15 +81,28 @@ impl AppStore {
         Ok(())
     }
 
-    pub async fn insert_link(&self, handle: &str, login: &str, now: Timestamp) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO links (handle, login, status, created_at, updated_at) VALUES (?, ?, 'PENDING', ?, ?)")
+    pub async fn insert_link(&self, handle: &str, login: &str, approval_url: &str, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO links (handle, login, approval_url, status, created_at, updated_at) VALUES (?, ?, ?, 'PENDING', ?, ?)")
             .bind(handle)
             .bind(login)
+            .bind(approval_url)
             .bind(now.as_second())
             .bind(now.as_second())
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The user's newest request still waiting for a decision, made after `since`: (handle, approval URL).
+    pub async fn pending_link(&self, login: &str, since: Timestamp) -> Result<Option<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT handle, approval_url FROM links WHERE login = ? AND status = 'PENDING' AND created_at > ?
+             ORDER BY created_at DESC, handle LIMIT 1",
+        )
+        .bind(login)
+        .bind(since.as_second())
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     pub async fn link_owner(&self, handle: &str) -> Result<Option<String>, StoreError> {

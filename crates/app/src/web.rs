@@ -211,8 +211,8 @@ async fn link(State(app): State<ChatApp>, headers: HeaderMap) -> Response {
     let Some(login) = current_user(&app, &headers).await else {
         return Redirect::to("./").into_response();
     };
-    match app.start_link(&login).await {
-        Ok((_, url)) => Redirect::to(&url).into_response(),
+    match app.link_page(&login).await {
+        Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => e.into_response(),
     }
 }

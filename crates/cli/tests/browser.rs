@@ -132,6 +132,7 @@ fn web_chat_links_the_bank_and_answers_the_balance() {
         .current_dir(tmp.path())
         .env_remove("ANUMATI_CONFIG")
         .env_remove("ANUMATI_DATA")
+        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(File::create(&demo_log).expect("demo log file"))
