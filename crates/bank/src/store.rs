@@ -245,6 +245,19 @@ impl BankStore {
     }
 }
 
+impl BankStore {
+    /// Remembers a key-material nonce for a consent; false when it was seen before.
+    pub async fn first_use_of_nonce(&self, consent_id: &str, nonce: &str, at: Timestamp) -> Result<bool, StoreError> {
+        let done = sqlx::query("INSERT INTO fi_nonces (consent_id, nonce, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(consent_id)
+            .bind(nonce)
+            .bind(at.as_second())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
 fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
     let (at, id) = cursor.split_once('_')?;
     Some((at.parse().ok()?, id.to_owned()))
@@ -281,18 +294,15 @@ fn account_from_row(r: &SqliteRow) -> Result<Account, StoreError> {
 
 fn transaction_from_row(r: &SqliteRow) -> Result<Transaction, StoreError> {
     let currency = Currency::new(r.get::<&str, _>("currency")).map_err(corrupt)?;
-    let merchant = match r.get::<Option<String>, _>("merchant_id") {
-        Some(id) => Some(TransactionMerchant {
-            id: MerchantId::new(id),
-            name: r.get::<Option<String>, _>("merchant_name").unwrap_or_default(),
-            mcc: r.get::<Option<String>, _>("mcc").unwrap_or_default(),
-            place: Place {
-                city: r.get::<Option<String>, _>("city").unwrap_or_default(),
-                country: r.get::<Option<String>, _>("country").unwrap_or_default(),
-            },
-        }),
-        None => None,
-    };
+    let merchant = r.get::<Option<String>, _>("merchant_id").map(|id| TransactionMerchant {
+        id: MerchantId::new(id),
+        name: r.get::<Option<String>, _>("merchant_name").unwrap_or_default(),
+        mcc: r.get::<Option<String>, _>("mcc").unwrap_or_default(),
+        place: Place {
+            city: r.get::<Option<String>, _>("city").unwrap_or_default(),
+            country: r.get::<Option<String>, _>("country").unwrap_or_default(),
+        },
+    });
     Ok(Transaction {
         id: TransactionId::new(r.get::<String, _>("id")),
         account_id: AccountId::new(r.get::<String, _>("account_id")),
