@@ -35,7 +35,11 @@ impl AppStore {
     }
 
     /// Adds users that do not exist yet, in one transaction; returns how many were added.
-    pub async fn add_users(&self, users: &[(String, String)], now: Timestamp) -> Result<u64, StoreError> {
+    pub async fn add_users(
+        &self,
+        users: &[(String, String)],
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut added = 0;
         for (login, hash) in users {
@@ -52,13 +56,20 @@ impl AppStore {
     }
 
     pub async fn password_hash(&self, login: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE login = ?")
-            .bind(login)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE login = ?")
+                .bind(login)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
-    pub async fn create_session(&self, token: &str, login: &str, expires_at: Timestamp) -> Result<(), StoreError> {
+    pub async fn create_session(
+        &self,
+        token: &str,
+        login: &str,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO sessions (token, login, expires_at) VALUES (?, ?, ?)")
             .bind(token)
             .bind(login)
@@ -68,20 +79,35 @@ impl AppStore {
         Ok(())
     }
 
-    pub async fn session_login(&self, token: &str, now: Timestamp) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT login FROM sessions WHERE token = ? AND expires_at > ?")
-            .bind(token)
-            .bind(now.as_second())
-            .fetch_optional(&self.pool)
-            .await?)
+    pub async fn session_login(
+        &self,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT login FROM sessions WHERE token = ? AND expires_at > ?")
+                .bind(token)
+                .bind(now.as_second())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn end_session(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token = ?").bind(token).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token = ?")
+            .bind(token)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
-    pub async fn insert_link(&self, handle: &str, login: &str, approval_url: &str, now: Timestamp) -> Result<(), StoreError> {
+    pub async fn insert_link(
+        &self,
+        handle: &str,
+        login: &str,
+        approval_url: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO links (handle, login, approval_url, status, created_at, updated_at) VALUES (?, ?, ?, 'PENDING', ?, ?)")
             .bind(handle)
             .bind(login)
@@ -94,7 +120,11 @@ impl AppStore {
     }
 
     /// The user's newest request still waiting for a decision, made after `since`: (handle, approval URL).
-    pub async fn pending_link(&self, login: &str, since: Timestamp) -> Result<Option<(String, String)>, StoreError> {
+    pub async fn pending_link(
+        &self,
+        login: &str,
+        since: Timestamp,
+    ) -> Result<Option<(String, String)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT handle, approval_url FROM links WHERE login = ? AND status = 'PENDING' AND created_at > ?
              ORDER BY created_at DESC, handle LIMIT 1",
@@ -106,13 +136,22 @@ impl AppStore {
     }
 
     pub async fn link_owner(&self, handle: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT login FROM links WHERE handle = ?")
-            .bind(handle)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT login FROM links WHERE handle = ?")
+                .bind(handle)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
-    pub async fn update_link(&self, handle: &str, status: &str, consent_id: Option<&str>, artefact: Option<&str>, now: Timestamp) -> Result<(), StoreError> {
+    pub async fn update_link(
+        &self,
+        handle: &str,
+        status: &str,
+        consent_id: Option<&str>,
+        artefact: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE links SET status = ?, consent_id = COALESCE(?, consent_id), artefact = COALESCE(?, artefact), updated_at = ? WHERE handle = ?")
             .bind(status)
             .bind(consent_id)
@@ -124,6 +163,104 @@ impl AppStore {
         Ok(())
     }
 
+    /// Marks a link ended (revoked, expired, erased) and forgets its artefact.
+    pub async fn end_link(
+        &self,
+        handle: &str,
+        status: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE links SET status = ?, artefact = NULL, updated_at = ? WHERE handle = ?",
+        )
+        .bind(status)
+        .bind(now.as_second())
+        .bind(handle)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_link_status(
+        &self,
+        handle: &str,
+        status: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE links SET status = ?, updated_at = ? WHERE handle = ? AND artefact IS NOT NULL",
+        )
+        .bind(status)
+        .bind(now.as_second())
+        .bind(handle)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user's newest link in this status.
+    pub async fn link_with_status(
+        &self,
+        login: &str,
+        status: &str,
+    ) -> Result<Option<Link>, StoreError> {
+        let row: Option<(String, Option<String>, Option<String>, String)> = sqlx::query_as(
+            "SELECT handle, consent_id, artefact, status FROM links WHERE login = ? AND status = ?
+             ORDER BY updated_at DESC, handle LIMIT 1",
+        )
+        .bind(login)
+        .bind(status)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(handle, consent_id, artefact, status)| Link {
+            handle,
+            consent_id,
+            artefact,
+            status,
+        }))
+    }
+
+    /// (handle, login) of the link holding this consent.
+    pub async fn link_by_consent(
+        &self,
+        consent_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT handle, login FROM links WHERE consent_id = ?")
+                .bind(consent_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// (handle, login, artefact) of every active or paused link.
+    pub async fn live_links(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT handle, login, artefact FROM links WHERE status IN ('ACTIVE', 'PAUSED') AND artefact IS NOT NULL ORDER BY handle",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every link of a user, newest first.
+    pub async fn links_of(&self, login: &str) -> Result<Vec<Link>, StoreError> {
+        let rows: Vec<(String, Option<String>, Option<String>, String)> = sqlx::query_as(
+            "SELECT handle, consent_id, artefact, status FROM links WHERE login = ? ORDER BY updated_at DESC, handle",
+        )
+        .bind(login)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(handle, consent_id, artefact, status)| Link {
+                handle,
+                consent_id,
+                artefact,
+                status,
+            })
+            .collect())
+    }
+
     /// The user's newest active consent, if any.
     pub async fn active_link(&self, login: &str) -> Result<Option<Link>, StoreError> {
         let row: Option<(String, Option<String>, Option<String>, String)> = sqlx::query_as(
@@ -133,6 +270,11 @@ impl AppStore {
         .bind(login)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(handle, consent_id, artefact, status)| Link { handle, consent_id, artefact, status }))
+        Ok(row.map(|(handle, consent_id, artefact, status)| Link {
+            handle,
+            consent_id,
+            artefact,
+            status,
+        }))
     }
 }

@@ -54,7 +54,8 @@ fn parse_hex_key(text: &str) -> Result<SecretBox<[u8; 32]>, VaultError> {
         use secrecy::ExposeSecretMut;
         let bytes = key.expose_secret_mut();
         for (i, b) in bytes.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| VaultError::MasterKey("expected 64 hex digits".into()))?;
+            *b = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+                .map_err(|_| VaultError::MasterKey("expected 64 hex digits".into()))?;
         }
     }
     Ok(key)
@@ -72,12 +73,16 @@ impl MasterKey {
             return Ok((MasterKey::from_hex(&text)?, false));
         }
         if path.exists() {
-            let text = SecretBox::new(Box::new(std::fs::read_to_string(path).map_err(|e| VaultError::MasterKey(format!("{}: {e}", path.display())))?));
+            let text =
+                SecretBox::new(Box::new(std::fs::read_to_string(path).map_err(|e| {
+                    VaultError::MasterKey(format!("{}: {e}", path.display()))
+                })?));
             return Ok((MasterKey(parse_hex_key(text.expose_secret())?), false));
         }
         let key: [u8; 32] = rand::random();
         let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-        write_private(path, &hex).map_err(|e| VaultError::MasterKey(format!("{}: {e}", path.display())))?;
+        write_private(path, &hex)
+            .map_err(|e| VaultError::MasterKey(format!("{}: {e}", path.display())))?;
         Ok((MasterKey(SecretBox::new(Box::new(key))), true))
     }
 
@@ -106,7 +111,13 @@ fn seal(key: &[u8; 32], plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
     let mut out = nonce.to_vec();
     out.extend(
         cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            )
             .expect("AES-GCM seals any message under 64 GiB"),
     );
     out
@@ -141,15 +152,23 @@ impl std::fmt::Debug for Vault {
 
 impl Vault {
     pub fn new(pool: SqlitePool, master: MasterKey) -> Self {
-        Vault { pool, master: std::sync::Arc::new(master) }
+        Vault {
+            pool,
+            master: std::sync::Arc::new(master),
+        }
     }
 
-    async fn data_key(&self, login: &str, create: bool) -> Result<Option<SecretBox<[u8; 32]>>, VaultError> {
+    async fn data_key(
+        &self,
+        login: &str,
+        create: bool,
+    ) -> Result<Option<SecretBox<[u8; 32]>>, VaultError> {
         let aad = format!("anumati-data-key/v1\0{login}");
-        let wrapped: Option<Vec<u8>> = sqlx::query_scalar("SELECT wrapped FROM data_keys WHERE login = ?")
-            .bind(login)
-            .fetch_optional(&self.pool)
-            .await?;
+        let wrapped: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT wrapped FROM data_keys WHERE login = ?")
+                .bind(login)
+                .fetch_optional(&self.pool)
+                .await?;
         if let Some(wrapped) = wrapped {
             let bytes = open(self.master.0.expose_secret(), &wrapped, aad.as_bytes())?;
             let key: [u8; 32] = bytes.try_into().map_err(|_| VaultError::Open)?;
@@ -160,17 +179,26 @@ impl Vault {
         }
         let key: [u8; 32] = rand::random();
         let wrapped = seal(self.master.0.expose_secret(), &key, aad.as_bytes());
-        sqlx::query("INSERT INTO data_keys (login, wrapped) VALUES (?, ?) ON CONFLICT (login) DO NOTHING")
-            .bind(login)
-            .bind(wrapped)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO data_keys (login, wrapped) VALUES (?, ?) ON CONFLICT (login) DO NOTHING",
+        )
+        .bind(login)
+        .bind(wrapped)
+        .execute(&self.pool)
+        .await?;
         // Another writer may have won the race: read back whichever key is stored.
         Box::pin(self.data_key(login, false)).await
     }
 
     /// Seals and stores (or replaces) one record until `keep_until`.
-    pub async fn put(&self, login: &str, kind: &str, id: &str, plaintext: &[u8], keep_until: Timestamp) -> Result<(), VaultError> {
+    pub async fn put(
+        &self,
+        login: &str,
+        kind: &str,
+        id: &str,
+        plaintext: &[u8],
+        keep_until: Timestamp,
+    ) -> Result<(), VaultError> {
         let key = self.data_key(login, true).await?.ok_or(VaultError::Open)?;
         let sealed = seal(key.expose_secret(), plaintext, &record_aad(login, kind, id));
         sqlx::query(
@@ -188,27 +216,45 @@ impl Vault {
     }
 
     /// Opens one record; `None` when absent, expired or shredded.
-    pub async fn get(&self, login: &str, kind: &str, id: &str, now: Timestamp) -> Result<Option<Vec<u8>>, VaultError> {
-        let sealed: Option<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM vault WHERE login = ? AND kind = ? AND id = ? AND keep_until > ?")
-            .bind(login)
-            .bind(kind)
-            .bind(id)
-            .bind(now.as_second())
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(sealed) = sealed else { return Ok(None) };
-        let Some(key) = self.data_key(login, false).await? else { return Ok(None) };
+    pub async fn get(
+        &self,
+        login: &str,
+        kind: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Option<Vec<u8>>, VaultError> {
+        let sealed: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT sealed FROM vault WHERE login = ? AND kind = ? AND id = ? AND keep_until > ?",
+        )
+        .bind(login)
+        .bind(kind)
+        .bind(id)
+        .bind(now.as_second())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let Some(key) = self.data_key(login, false).await? else {
+            return Ok(None);
+        };
         open(key.expose_secret(), &sealed, &record_aad(login, kind, id)).map(Some)
     }
 
     /// Every live record of a customer, as (kind, id, plaintext).
-    pub async fn all(&self, login: &str, now: Timestamp) -> Result<Vec<(String, String, Vec<u8>)>, VaultError> {
+    pub async fn all(
+        &self,
+        login: &str,
+        now: Timestamp,
+    ) -> Result<Vec<(String, String, Vec<u8>)>, VaultError> {
         let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as("SELECT kind, id, sealed FROM vault WHERE login = ? AND keep_until > ? ORDER BY kind, id")
             .bind(login)
             .bind(now.as_second())
             .fetch_all(&self.pool)
             .await?;
-        let Some(key) = self.data_key(login, false).await? else { return Ok(Vec::new()) };
+        let Some(key) = self.data_key(login, false).await? else {
+            return Ok(Vec::new());
+        };
         rows.into_iter()
             .map(|(kind, id, sealed)| {
                 let plain = open(key.expose_secret(), &sealed, &record_aad(login, &kind, &id))?;
@@ -220,8 +266,14 @@ impl Vault {
     /// Destroys the customer's data key and sealed records, and flushes them out of the WAL.
     pub async fn shred(&self, login: &str) -> Result<(), VaultError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM vault WHERE login = ?").bind(login).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM data_keys WHERE login = ?").bind(login).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM vault WHERE login = ?")
+            .bind(login)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM data_keys WHERE login = ?")
+            .bind(login)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         self.checkpoint().await
     }
@@ -240,7 +292,9 @@ impl Vault {
     }
 
     async fn checkpoint(&self) -> Result<(), VaultError> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -32,9 +32,19 @@ const BODY_BYTES_MAX: usize = 16 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "anumati chat app", description = "Web chat API of the chat app (data user)."),
-    paths(api_login, api_message),
-    components(schemas(LoginRequest, LoginResponse, MessageRequest, Reply, ErrorBody, ErrorDetail))
+    info(
+        title = "anumati chat app",
+        description = "Web chat API of the chat app (data user)."
+    ),
+    paths(api_login, api_message, export, consent_notification),
+    components(schemas(
+        LoginRequest,
+        LoginResponse,
+        MessageRequest,
+        Reply,
+        ErrorBody,
+        ErrorDetail
+    ))
 )]
 pub struct ApiDoc;
 
@@ -48,6 +58,8 @@ pub fn router(app: ChatApp) -> Router {
         .route("/api/login", post(api_login))
         .route("/api/messages", post(api_message))
         .route("/api/events", get(events))
+        .route("/api/export", get(export))
+        .route("/v1/consent-notifications", post(consent_notification))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .with_state(app)
@@ -67,18 +79,35 @@ pub struct ErrorDetail {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {
-            AppError::UnknownLogin(_) | AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::UnknownLogin(_) | AppError::BadCredentials => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated")
+            }
             AppError::MessageTooLong(_) => (StatusCode::PAYLOAD_TOO_LARGE, "message_too_long"),
             AppError::EmptyMessage => (StatusCode::BAD_REQUEST, "empty_message"),
             AppError::UnknownLink => (StatusCode::NOT_FOUND, "unknown_link"),
             AppError::ConsentManager(_) => (StatusCode::BAD_GATEWAY, "consent_manager_unavailable"),
-            AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            AppError::Store(_) | AppError::Vault(_) | AppError::Corrupt(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         };
         if status.is_server_error() {
             tracing::error!(error = %self, "chat app request failed");
         }
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR { "internal error".to_owned() } else { self.to_string() };
-        (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response()
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        };
+        (
+            status,
+            Json(ErrorBody {
+                error: ErrorDetail {
+                    code: code.to_owned(),
+                    message,
+                },
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -89,24 +118,41 @@ async fn current_user(app: &ChatApp, headers: &HeaderMap) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let token = bearer.or_else(|| cookie(headers, SESSION_COOKIE))?;
-    app.store().session_login(token, app.now()).await.ok().flatten()
+    app.store()
+        .session_login(token, app.now())
+        .await
+        .ok()
+        .flatten()
 }
 
 async fn new_session(app: &ChatApp, login: &str) -> Result<String, AppError> {
     let token = random_token();
     app.store()
-        .create_session(&token, login, app.now() + SignedDuration::from_hours(SESSION_HOURS))
+        .create_session(
+            &token,
+            login,
+            app.now() + SignedDuration::from_hours(SESSION_HOURS),
+        )
         .await?;
     Ok(token)
 }
 
 fn session_cookie(app: &ChatApp, token: &str) -> String {
-    let path = if app.inner.public_prefix.is_empty() { "/" } else { app.inner.public_prefix.as_str() };
-    format!("{SESSION_COOKIE}={token}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={}", SESSION_HOURS * 3600)
+    let path = if app.inner.public_prefix.is_empty() {
+        "/"
+    } else {
+        app.inner.public_prefix.as_str()
+    };
+    format!(
+        "{SESSION_COOKIE}={token}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={}",
+        SESSION_HOURS * 3600
+    )
 }
 
 fn login_page(error: Option<&str>) -> Response {
-    let error = error.map(|e| format!(r#"<p class="error" id="error">{}</p>"#, esc(e))).unwrap_or_default();
+    let error = error
+        .map(|e| format!(r#"<p class="error" id="error">{}</p>"#, esc(e)))
+        .unwrap_or_default();
     let body = format!(
         r#"<h1>anumati chat</h1><p>Banking in chat, with your permission.</p>{error}
 <form method="post" action="login" id="login-form" class="card">
@@ -156,7 +202,14 @@ fn chat_page(login: &str, linked: bool, notice: Option<&str>) -> Response {
     } else {
         r#"<div class="msg bot" data-intent="greeting">To answer questions about your money I need your permission to see your bank data. <a href="link" id="link-bank">Link my bank</a></div>"#.to_owned()
     };
-    let notice = notice.map(|n| format!(r#"<div class="msg bot" data-intent="link_bank">{}</div>"#, esc(n))).unwrap_or_default();
+    let notice = notice
+        .map(|n| {
+            format!(
+                r#"<div class="msg bot" data-intent="link_bank">{}</div>"#,
+                esc(n)
+            )
+        })
+        .unwrap_or_default();
     let body = format!(
         r#"<h1>anumati chat</h1><p>Logged in as <strong id="who">{login}</strong>.
 <form method="post" action="logout" style="display:inline"><button class="secondary" id="logout">Log out</button></form></p>
@@ -171,7 +224,11 @@ fn chat_page(login: &str, linked: bool, notice: Option<&str>) -> Response {
 }
 
 /// `GET /`: the login page, or the chat.
-async fn index(State(app): State<ChatApp>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn index(
+    State(app): State<ChatApp>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let Some(login) = current_user(&app, &headers).await else {
         return login_page(None);
     };
@@ -185,14 +242,32 @@ async fn index(State(app): State<ChatApp>, headers: HeaderMap, Query(q): Query<H
 }
 
 /// `POST /login`: the login form.
-async fn login_form(State(app): State<ChatApp>, Form(form): Form<HashMap<String, String>>) -> Response {
-    let login = form.get("login").map(String::as_str).unwrap_or("").trim().to_owned();
+async fn login_form(
+    State(app): State<ChatApp>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let login = form
+        .get("login")
+        .map(String::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_owned();
     let password = form.get("password").map(String::as_str).unwrap_or("");
-    if login.len() > 128 || password.len() > 256 || app.check_password(&login, password).await.is_err() {
+    if login.len() > 128
+        || password.len() > 256
+        || app.check_password(&login, password).await.is_err()
+    {
         return login_page(Some("That login or password is wrong."));
     }
     match new_session(&app, &login).await {
-        Ok(token) => (StatusCode::SEE_OTHER, [(header::SET_COOKIE, session_cookie(&app, &token)), (header::LOCATION, "./".to_owned())]).into_response(),
+        Ok(token) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::SET_COOKIE, session_cookie(&app, &token)),
+                (header::LOCATION, "./".to_owned()),
+            ],
+        )
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -203,7 +278,14 @@ async fn logout(State(app): State<ChatApp>, headers: HeaderMap) -> Response {
         let _ = app.store().end_session(token).await;
     }
     let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, expired), (header::LOCATION, "./".to_owned())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, expired),
+            (header::LOCATION, "./".to_owned()),
+        ],
+    )
+        .into_response()
 }
 
 /// `GET /link`: asks the consent manager for a consent and sends the browser to its page.
@@ -218,7 +300,11 @@ async fn link(State(app): State<ChatApp>, headers: HeaderMap) -> Response {
 }
 
 /// `GET /link/callback?handle=…`: the consent manager sends the browser back here.
-async fn link_callback(State(app): State<ChatApp>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn link_callback(
+    State(app): State<ChatApp>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let Some(login) = current_user(&app, &headers).await else {
         return Redirect::to("../").into_response();
     };
@@ -245,12 +331,17 @@ pub struct LoginResponse {
 
 /// `POST /api/login`: a session token for API clients.
 #[utoipa::path(post, path = "/api/login", request_body = LoginRequest, responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
-async fn api_login(State(app): State<ChatApp>, Json(req): Json<LoginRequest>) -> Result<Json<LoginResponse>, AppError> {
+async fn api_login(
+    State(app): State<ChatApp>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
     if req.login.len() > 128 || req.password.len() > 256 {
         return Err(AppError::BadCredentials);
     }
     app.check_password(&req.login, &req.password).await?;
-    Ok(Json(LoginResponse { token: new_session(&app, &req.login).await? }))
+    Ok(Json(LoginResponse {
+        token: new_session(&app, &req.login).await?,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -261,20 +352,34 @@ pub struct MessageRequest {
 /// `POST /api/messages`: one chat turn.
 #[utoipa::path(post, path = "/api/messages", request_body = MessageRequest, responses(
     (status = 200, body = Reply), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)))]
-async fn api_message(State(app): State<ChatApp>, headers: HeaderMap, Json(req): Json<MessageRequest>) -> Result<Json<Reply>, AppError> {
-    let login = current_user(&app, &headers).await.ok_or(AppError::BadCredentials)?;
+async fn api_message(
+    State(app): State<ChatApp>,
+    headers: HeaderMap,
+    Json(req): Json<MessageRequest>,
+) -> Result<Json<Reply>, AppError> {
+    let login = current_user(&app, &headers)
+        .await
+        .ok_or(AppError::BadCredentials)?;
     Ok(Json(app.chat(&login, &req.text).await?))
 }
 
 /// `GET /api/events`: server-sent events with messages the app pushes.
-async fn events(State(app): State<ChatApp>, headers: HeaderMap) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let login = current_user(&app, &headers).await.ok_or(AppError::BadCredentials)?;
+async fn events(
+    State(app): State<ChatApp>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let login = current_user(&app, &headers)
+        .await
+        .ok_or(AppError::BadCredentials)?;
     let rx = app.subscribe(&login);
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
                 Ok(reply) => {
-                    let event = Event::default().event("reply").json_data(&reply).unwrap_or_default();
+                    let event = Event::default()
+                        .event("reply")
+                        .json_data(&reply)
+                        .unwrap_or_default();
                     return Some((Ok(event), rx));
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
@@ -283,4 +388,41 @@ async fn events(State(app): State<ChatApp>, headers: HeaderMap) -> Result<Sse<im
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// `GET /api/export`: everything the app holds about the logged-in user, as a JSON file.
+#[utoipa::path(get, path = "/api/export", responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+async fn export(State(app): State<ChatApp>, headers: HeaderMap) -> Result<Response, AppError> {
+    let login = current_user(&app, &headers)
+        .await
+        .ok_or(AppError::BadCredentials)?;
+    let body = app.export(&login).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"anumati-export.json\"".to_owned(),
+            ),
+        ],
+        Json(body),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Notification {
+    /// Compact JWS by the consent manager over `{"consentId", "status", "at"}`.
+    pub notice: String,
+}
+
+/// `POST /v1/consent-notifications`: the consent manager tells the app a consent
+/// expired or was revoked elsewhere; the app destroys that customer's copy.
+#[utoipa::path(post, path = "/v1/consent-notifications", request_body = Notification, responses((status = 204), (status = 502, body = ErrorBody)))]
+async fn consent_notification(
+    State(app): State<ChatApp>,
+    Json(body): Json<Notification>,
+) -> Result<StatusCode, AppError> {
+    app.consent_notice(&body.notice).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,19 +5,21 @@
 //! the seeded [`sim`]ulator, and serves a data API ([`api::router`]) that
 //! answers only against a consent artefact signed by the consent manager.
 //!
-//! Every data request passes [`BankNode::authorise`]: the artefact's EdDSA
-//! signature, that it was issued to this bank, its status as last notified by
-//! the consent manager, the consent window, purpose, account, data kind, date
-//! range and fetch frequency. Anything else is a 403 and is logged.
+//! Every FI request ([`fi`], relayed by the consent manager) is checked in
+//! full: the artefact's EdDSA signature, that it was issued to this bank, its
+//! status as last notified by the consent manager, the consent window,
+//! purpose, every listed account (and that it is the customer's), data
+//! kinds, date range, fetch frequency and the key material's nonce (no
+//! replay). Anything else is refused, with nothing served.
 
 pub mod api;
+pub mod fi;
 pub mod sim;
 pub mod store;
 
 use std::sync::{Arc, RwLock};
 
-use anumati_domain::consent::{ConsentArtefact, ConsentRefusal, ConsentType, DataRequest, TimeUnit};
-use anumati_domain::{Account, AccountId};
+use anumati_domain::consent::{ConsentArtefact, ConsentRefusal, TimeUnit};
 use anumati_wire::clock::SharedClock;
 use anumati_wire::jws::{JwsError, KeySet};
 use jiff::{SignedDuration, Timestamp};
@@ -43,6 +45,8 @@ pub enum BankError {
     FrequencyExceeded(u32),
     #[error("account not found")]
     AccountNotFound,
+    #[error("this key material's nonce was already used under this consent (replay)")]
+    Replayed,
     #[error("login or password is wrong")]
     BadCredentials,
     #[error("caller is not authenticated: {0}")]
@@ -62,6 +66,7 @@ pub struct BankNode {
 struct Inner {
     id: String,
     store: BankStore,
+    signer: anumati_wire::jws::Signer,
     /// The consent manager's public keys; set once the consent manager is known.
     consent_manager_keys: RwLock<KeySet>,
     consent_manager_id: String,
@@ -69,11 +74,18 @@ struct Inner {
 }
 
 impl BankNode {
-    pub fn new(id: impl Into<String>, store: BankStore, consent_manager_id: impl Into<String>, clock: SharedClock) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        store: BankStore,
+        signer: anumati_wire::jws::Signer,
+        consent_manager_id: impl Into<String>,
+        clock: SharedClock,
+    ) -> Self {
         BankNode {
             inner: Arc::new(Inner {
                 id: id.into(),
                 store,
+                signer,
                 consent_manager_keys: RwLock::new(KeySet::new()),
                 consent_manager_id: consent_manager_id.into(),
                 clock,
@@ -93,13 +105,27 @@ impl BankNode {
         self.inner.clock.now()
     }
 
+    /// Signs a response with the bank's key.
+    pub fn sign<T: serde::Serialize>(&self, payload: &T) -> String {
+        self.inner.signer.sign(payload)
+    }
+
+    /// The bank's public keys, as published at `/.well-known/jwks.json`.
+    pub fn public_jwk(&self) -> anumati_wire::jws::PublicJwk {
+        self.inner.signer.public_jwk()
+    }
+
     /// Trusts these keys for consent artefacts and the consent manager's calls.
     pub fn trust_consent_manager(&self, keys: KeySet) {
         *self.inner.consent_manager_keys.write().expect("key lock") = keys;
     }
 
     fn keys(&self) -> KeySet {
-        self.inner.consent_manager_keys.read().expect("key lock").clone()
+        self.inner
+            .consent_manager_keys
+            .read()
+            .expect("key lock")
+            .clone()
     }
 
     /// Verifies a call from the consent manager (`x-client-assertion`).
@@ -117,20 +143,32 @@ impl BankNode {
     }
 
     /// Verifies that a signed payload came from the consent manager.
-    pub fn verify_from_consent_manager<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, BankError> {
+    pub fn verify_from_consent_manager<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<T, BankError> {
         Ok(self.keys().verify(token)?)
     }
 
     /// Verifies an artefact's signature, provider, notified status, window
     /// and purpose: what every request needs, whatever it asks for.
-    pub async fn verify_artefact(&self, consent_jws: Option<&str>, purpose: Option<&str>) -> Result<ConsentArtefact, BankError> {
+    pub async fn verify_artefact(
+        &self,
+        consent_jws: Option<&str>,
+        purpose: Option<&str>,
+    ) -> Result<ConsentArtefact, BankError> {
         let token = consent_jws.ok_or(BankError::MissingHeader("x-consent"))?;
         let purpose = purpose.ok_or(BankError::MissingHeader("x-purpose"))?;
         let artefact: ConsentArtefact = self.keys().verify(token)?;
         if artefact.data_provider.id != self.inner.id {
             return Err(BankError::WrongProvider);
         }
-        if let Some(status) = self.inner.store.consent_notice(artefact.consent_id.as_str()).await? {
+        if let Some(status) = self
+            .inner
+            .store
+            .consent_notice(artefact.consent_id.as_str())
+            .await?
+        {
             if status != "ACTIVE" {
                 return Err(BankError::ConsentNotActive(status));
             }
@@ -151,74 +189,14 @@ impl BankNode {
         }
         Ok(artefact)
     }
-
-    /// Decides whether a data request about one account may be served, and
-    /// records it against the consent's frequency when it may.
-    pub async fn authorise(
-        &self,
-        consent_jws: Option<&str>,
-        purpose: Option<&str>,
-        account_id: &AccountId,
-        consent_type: ConsentType,
-        range: Option<(Timestamp, Timestamp)>,
-    ) -> Result<(ConsentArtefact, Account), BankError> {
-        let artefact = self.verify_artefact(consent_jws, purpose).await?;
-        let purpose = purpose.unwrap_or_default();
-        let now = self.now();
-        let (from, to) = range.unwrap_or((artefact.fi_data_range.from, artefact.fi_data_range.to.min(now)));
-        artefact.permits(
-            &DataRequest {
-                account: account_id,
-                consent_type,
-                purpose_code: purpose,
-                from,
-                to,
-            },
-            now,
-        )?;
-        let account = self
-            .inner
-            .store
-            .account(account_id)
-            .await?
-            .ok_or(BankError::AccountNotFound)?;
-        // The artefact names the customer; the account must be theirs, whatever the artefact lists.
-        if account.customer_id.as_str() != artefact.customer.id {
-            return Err(ConsentRefusal::AccountNotCovered(account_id.clone()).into());
-        }
-        let recorded = self
-            .inner
-            .store
-            .try_record_fetch(
-                artefact.consent_id.as_str(),
-                account_id,
-                consent_type_name(consent_type),
-                now - frequency_window(artefact.frequency.unit),
-                now,
-                artefact.frequency.value,
-            )
-            .await?;
-        if !recorded {
-            return Err(BankError::FrequencyExceeded(artefact.frequency.value));
-        }
-        Ok((artefact, account))
-    }
 }
 
-fn frequency_window(unit: TimeUnit) -> SignedDuration {
+pub(crate) fn frequency_window(unit: TimeUnit) -> SignedDuration {
     match unit {
         TimeUnit::Hour => SignedDuration::from_hours(1),
         TimeUnit::Day => SignedDuration::from_hours(24),
         TimeUnit::Month => SignedDuration::from_hours(24 * 30),
         TimeUnit::Year => SignedDuration::from_hours(24 * 365),
         TimeUnit::Inf => SignedDuration::from_hours(24 * 365 * 100),
-    }
-}
-
-fn consent_type_name(t: ConsentType) -> &'static str {
-    match t {
-        ConsentType::Profile => "PROFILE",
-        ConsentType::Summary => "SUMMARY",
-        ConsentType::Transactions => "TRANSACTIONS",
     }
 }

@@ -64,7 +64,10 @@ impl BankStore {
     }
 
     /// The customer with this login and their password hash.
-    pub async fn customer_by_login(&self, login: &str) -> Result<Option<(Customer, String)>, StoreError> {
+    pub async fn customer_by_login(
+        &self,
+        login: &str,
+    ) -> Result<Option<(Customer, String)>, StoreError> {
         let row = sqlx::query(
             "SELECT id, login, name, city, country, time_zone, password_hash FROM customers WHERE login = ?",
         )
@@ -198,7 +201,12 @@ impl BankStore {
 
     /// Records a status notice; an older notice never overwrites a newer one and
     /// a final status (revoked, expired, rejected) is never undone.
-    pub async fn record_consent_notice(&self, consent_id: &str, status: &str, at: Timestamp) -> Result<(), StoreError> {
+    pub async fn record_consent_notice(
+        &self,
+        consent_id: &str,
+        status: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO consent_notices (consent_id, status, updated_at) VALUES (?, ?, ?)
              ON CONFLICT (consent_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
@@ -225,21 +233,25 @@ impl BankStore {
         max: u32,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_fetches WHERE consent_id = ? AND at >= ?")
-            .bind(consent_id)
-            .bind(since.as_second())
-            .fetch_one(&mut *tx)
-            .await?;
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM data_fetches WHERE consent_id = ? AND at >= ?",
+        )
+        .bind(consent_id)
+        .bind(since.as_second())
+        .fetch_one(&mut *tx)
+        .await?;
         if count >= i64::from(max) {
             return Ok(false);
         }
-        sqlx::query("INSERT INTO data_fetches (consent_id, account_id, kind, at) VALUES (?, ?, ?, ?)")
-            .bind(consent_id)
-            .bind(account.as_str())
-            .bind(kind)
-            .bind(at.as_second())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO data_fetches (consent_id, account_id, kind, at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(consent_id)
+        .bind(account.as_str())
+        .bind(kind)
+        .bind(at.as_second())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -247,13 +259,20 @@ impl BankStore {
 
 impl BankStore {
     /// Remembers a key-material nonce for a consent; false when it was seen before.
-    pub async fn first_use_of_nonce(&self, consent_id: &str, nonce: &str, at: Timestamp) -> Result<bool, StoreError> {
-        let done = sqlx::query("INSERT INTO fi_nonces (consent_id, nonce, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-            .bind(consent_id)
-            .bind(nonce)
-            .bind(at.as_second())
-            .execute(&self.pool)
-            .await?;
+    pub async fn first_use_of_nonce(
+        &self,
+        consent_id: &str,
+        nonce: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO fi_nonces (consent_id, nonce, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(consent_id)
+        .bind(nonce)
+        .bind(at.as_second())
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }
@@ -294,15 +313,19 @@ fn account_from_row(r: &SqliteRow) -> Result<Account, StoreError> {
 
 fn transaction_from_row(r: &SqliteRow) -> Result<Transaction, StoreError> {
     let currency = Currency::new(r.get::<&str, _>("currency")).map_err(corrupt)?;
-    let merchant = r.get::<Option<String>, _>("merchant_id").map(|id| TransactionMerchant {
-        id: MerchantId::new(id),
-        name: r.get::<Option<String>, _>("merchant_name").unwrap_or_default(),
-        mcc: r.get::<Option<String>, _>("mcc").unwrap_or_default(),
-        place: Place {
-            city: r.get::<Option<String>, _>("city").unwrap_or_default(),
-            country: r.get::<Option<String>, _>("country").unwrap_or_default(),
-        },
-    });
+    let merchant = r
+        .get::<Option<String>, _>("merchant_id")
+        .map(|id| TransactionMerchant {
+            id: MerchantId::new(id),
+            name: r
+                .get::<Option<String>, _>("merchant_name")
+                .unwrap_or_default(),
+            mcc: r.get::<Option<String>, _>("mcc").unwrap_or_default(),
+            place: Place {
+                city: r.get::<Option<String>, _>("city").unwrap_or_default(),
+                country: r.get::<Option<String>, _>("country").unwrap_or_default(),
+            },
+        });
     Ok(Transaction {
         id: TransactionId::new(r.get::<String, _>("id")),
         account_id: AccountId::new(r.get::<String, _>("account_id")),

@@ -25,9 +25,18 @@ pub struct ChatBenchReport {
 
 /// Grants `users` customers the default consent, logs them in over HTTP, then
 /// sends `requests` "what's my balance?" turns with `concurrency` in flight.
-pub async fn chat(system: System, users: usize, requests: usize, concurrency: usize, message: &str) -> anyhow::Result<ChatBenchReport> {
+pub async fn chat(
+    system: System,
+    users: usize,
+    requests: usize,
+    concurrency: usize,
+    message: &str,
+) -> anyhow::Result<ChatBenchReport> {
     let customers = system.bank.store().customers(0, users as i64).await?;
-    anyhow::ensure!(!customers.is_empty(), "the bank has no customers; run `anumati simulate` first");
+    anyhow::ensure!(
+        !customers.is_empty(),
+        "the bank has no customers; run `anumati simulate` first"
+    );
     for c in &customers {
         if system.app.store().active_link(&c.login).await?.is_none() {
             crate::grant_default_consent(&system, &c.login).await?;
@@ -38,7 +47,9 @@ pub async fn chat(system: System, users: usize, requests: usize, concurrency: us
     let router = system.router();
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     let base = format!("http://{addr}");
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
 
     let mut tokens = Vec::with_capacity(customers.len());
     for c in &customers {
@@ -62,7 +73,13 @@ pub async fn chat(system: System, users: usize, requests: usize, concurrency: us
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (client, tokens, next, base, message) = (client.clone(), tokens.clone(), next.clone(), base.clone(), message.to_owned());
+        let (client, tokens, next, base, message) = (
+            client.clone(),
+            tokens.clone(),
+            next.clone(),
+            base.clone(),
+            message.to_owned(),
+        );
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0usize;
@@ -101,7 +118,11 @@ pub async fn chat(system: System, users: usize, requests: usize, concurrency: us
     let seconds = started.elapsed().as_secs_f64();
     server.abort();
     latencies.sort();
-    let pct = |p: usize| latencies.get((latencies.len() * p / 100).min(latencies.len().saturating_sub(1))).map_or(0.0, |d| d.as_secs_f64() * 1e3);
+    let pct = |p: usize| {
+        latencies
+            .get((latencies.len() * p / 100).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    };
     Ok(ChatBenchReport {
         users: customers.len(),
         requests,

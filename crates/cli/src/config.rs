@@ -38,7 +38,10 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("{var}: {message}")]
@@ -56,19 +59,37 @@ impl Config {
             None => FileConfig::default(),
         };
         let port = match std::env::var("ANUMATI_PORT") {
-            Ok(p) => Some(p.parse().map_err(|_| ConfigError::Env { var: "ANUMATI_PORT", message: format!("{p:?} is not a port number") })?),
+            Ok(p) => Some(p.parse().map_err(|_| ConfigError::Env {
+                var: "ANUMATI_PORT",
+                message: format!("{p:?} is not a port number"),
+            })?),
             Err(_) => file.port,
         };
         Ok(Config {
-            data: std::env::var_os("ANUMATI_DATA").map(PathBuf::from).or(file.data).unwrap_or_else(|| DEFAULT_DATA.into()),
-            host: std::env::var("ANUMATI_HOST").ok().or(file.host).unwrap_or_else(|| "127.0.0.1".into()),
+            data: std::env::var_os("ANUMATI_DATA")
+                .map(PathBuf::from)
+                .or(file.data)
+                .unwrap_or_else(|| DEFAULT_DATA.into()),
+            host: std::env::var("ANUMATI_HOST")
+                .ok()
+                .or(file.host)
+                .unwrap_or_else(|| "127.0.0.1".into()),
             port: port.unwrap_or(DEFAULT_PORT),
-            log: std::env::var("ANUMATI_LOG").ok().or(file.log).unwrap_or_else(|| "info".into()),
+            log: std::env::var("ANUMATI_LOG")
+                .ok()
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
         })
     }
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }

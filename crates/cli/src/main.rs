@@ -11,7 +11,11 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "anumati", version, about = "Banking inside chat apps, where the customer decides what bank data moves.")]
+#[command(
+    name = "anumati",
+    version,
+    about = "Banking inside chat apps, where the customer decides what bank data moves."
+)]
 struct Cli {
     /// Configuration file (TOML); default ./anumati.toml when present.
     #[arg(long, global = true, env = "ANUMATI_CONFIG")]
@@ -36,9 +40,24 @@ enum Command {
     /// The bank node's own view, for operators.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// The consent manager's access log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Benchmarks (not tests): figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the Merkle tree from every entry and check every signed tree head;
+    /// exits non-zero when an entry was edited, removed, inserted or reordered.
+    Verify {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,6 +158,9 @@ enum ConsentCommand {
         data: DataArg,
         #[arg(long = "as", value_name = "LOGIN")]
         login: String,
+        /// STORE (the app keeps an encrypted copy until its data life ends) or VIEW (shown, never stored).
+        #[arg(long, default_value = "STORE", value_parser = ["STORE", "VIEW"])]
+        mode: String,
     },
 }
 
@@ -160,8 +182,12 @@ fn data_dir(arg: &DataArg, config: &Config) -> PathBuf {
 }
 
 fn init_tracing(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ANUMATI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ANUMATI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 #[tokio::main]
@@ -171,7 +197,12 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // A reader that went away (`anumati customers | head`) is not an error.
-        Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
@@ -200,14 +231,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing("warn");
             customers(args, &config).await
         }
-        Command::Consent(ConsentCommand::Grant { data, login }) => {
+        Command::Consent(ConsentCommand::Grant { data, login, mode }) => {
             init_tracing("warn");
-            grant(&data_dir(&data, &config), &login).await
+            let mode = if mode == "VIEW" {
+                anumati_domain::consent::ConsentMode::View
+            } else {
+                anumati_domain::consent::ConsentMode::Store
+            };
+            grant(&data_dir(&data, &config), &login, mode).await
         }
-        Command::Bench(BenchCommand::Chat { data, users, requests, concurrency, message }) => {
+        Command::Audit(AuditCommand::Verify { data, json }) => {
+            init_tracing("warn");
+            audit_verify(&data_dir(&data, &config), json).await
+        }
+        Command::Bench(BenchCommand::Chat {
+            data,
+            users,
+            requests,
+            concurrency,
+            message,
+        }) => {
             init_tracing("error");
             let system = open_existing(&data_dir(&data, &config)).await?;
-            let report = anumati::bench::chat(system, users, requests, concurrency, &message).await?;
+            let report =
+                anumati::bench::chat(system, users, requests, concurrency, &message).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
@@ -219,7 +266,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Fills an empty bank and gives every customer a chat login.
-async fn populate(system: &System, params: &SimParams, show_progress: bool) -> anyhow::Result<sim::SimReport> {
+async fn populate(
+    system: &System,
+    params: &SimParams,
+    show_progress: bool,
+) -> anyhow::Result<sim::SimReport> {
     let existing = system.bank.store().customer_count().await?;
     if existing > 0 {
         bail!(
@@ -231,9 +282,11 @@ async fn populate(system: &System, params: &SimParams, show_progress: bool) -> a
     let bar = indicatif::ProgressBar::new(u64::from(params.customers));
     if show_progress {
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {pos}/{len} customers ({eta})")
-                .expect("template is valid")
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} simulating [{bar:40}] {pos}/{len} customers ({eta})",
+            )
+            .expect("template is valid")
+            .progress_chars("=> "),
         );
     } else {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -252,13 +305,20 @@ async fn simulate(args: SimArgs, config: &Config) -> anyhow::Result<()> {
         customers: args.customers,
         months: args.months,
         seed: args.seed,
-        end: args.end.unwrap_or_else(|| jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date()),
+        end: args.end.unwrap_or_else(|| {
+            jiff::Zoned::now()
+                .with_time_zone(jiff::tz::TimeZone::UTC)
+                .date()
+        }),
     };
     let started = std::time::Instant::now();
     let report = populate(&system, &params, !args.json && args.customers >= 1_000).await?;
     let seconds = started.elapsed().as_secs_f64();
     if args.json {
-        println!("{}", serde_json::json!({ "report": report, "seconds": seconds }));
+        println!(
+            "{}",
+            serde_json::json!({ "report": report, "seconds": seconds })
+        );
     } else {
         println!(
             "simulated {} customers, {} accounts, {} cards, {} merchants, {} transactions in {seconds:.1} s",
@@ -272,15 +332,28 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
     let data = DataDir::open_or_create(data_dir(&args.data, config))?;
     let system = System::open(data).await?;
     if system.bank.store().customer_count().await? == 0 {
-        println!("filling the bank with {} synthetic customers ({} months, seed {})…", args.customers, args.months, args.seed);
+        println!(
+            "filling the bank with {} synthetic customers ({} months, seed {})…",
+            args.customers, args.months, args.seed
+        );
         let params = SimParams {
             customers: args.customers,
             months: args.months,
             seed: args.seed,
-            end: jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date(),
+            end: jiff::Zoned::now()
+                .with_time_zone(jiff::tz::TimeZone::UTC)
+                .date(),
         };
         populate(&system, &params, true).await?;
     }
+    if system.master_key_created {
+        println!(
+            "WARNING: created the chat app's master key at {}: back it up (or set ANUMATI_MASTER_KEY); without it the stored data cannot be read",
+            system.data.role(anumati_store::Role::App).join("master.key").display()
+        );
+    }
+    let system = std::sync::Arc::new(system);
+    system.spawn_lifetime_worker(std::time::Duration::from_secs(30));
     let host = args.host.unwrap_or_else(|| config.host.clone());
     let port = args.port.unwrap_or(config.port);
     let listener = tokio::net::TcpListener::bind((host.as_str(), port))
@@ -288,7 +361,10 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {host}:{port}"))?;
     let addr = listener.local_addr()?;
     let logins = system.bank.store().customers(0, 3).await?;
-    println!("anumati is running: bank node, consent manager and chat app, data in {}", system.data.root().display());
+    println!(
+        "anumati is running: bank node, consent manager and chat app, data in {}",
+        system.data.root().display()
+    );
     println!("web chat: http://{addr}");
     println!("bank node API: http://{addr}/bank/openapi.json · consent manager API: http://{addr}/cm/openapi.json · chat API: http://{addr}/openapi.json");
     println!("demo logins (password \"{DEMO_PASSWORD}\"):");
@@ -312,11 +388,17 @@ async fn open_existing(path: &Path) -> anyhow::Result<System> {
 async fn chat(args: ChatArgs, config: &Config) -> anyhow::Result<()> {
     let system = open_existing(&data_dir(&args.data, config)).await?;
     if !system.app.user_exists(&args.login).await? {
-        bail!("unknown login {:?} (list them with `anumati customers --data DIR`)", args.login);
+        bail!(
+            "unknown login {:?} (list them with `anumati customers --data DIR`)",
+            args.login
+        );
     }
     let say = |reply: &anumati_app::Reply| {
         if args.json {
-            println!("{}", serde_json::to_string(reply).expect("reply serialises"));
+            println!(
+                "{}",
+                serde_json::to_string(reply).expect("reply serialises")
+            );
         } else {
             println!("{}", reply.reply);
             if let Some(link) = &reply.link {
@@ -356,7 +438,11 @@ async fn chat(args: ChatArgs, config: &Config) -> anyhow::Result<()> {
 
 async fn customers(args: CustomersArgs, config: &Config) -> anyhow::Result<()> {
     let system = open_existing(&data_dir(&args.data, config)).await?;
-    let customers = system.bank.store().customers(0, args.limit.clamp(1, 1_000_000)).await?;
+    let customers = system
+        .bank
+        .store()
+        .customers(0, args.limit.clamp(1, 1_000_000))
+        .await?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<_> = customers
@@ -366,15 +452,24 @@ async fn customers(args: CustomersArgs, config: &Config) -> anyhow::Result<()> {
         writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
     } else {
         for c in customers {
-            writeln!(out, "{:<24} {:<28} {}, {}", c.login, c.name, c.city, c.country)?;
+            writeln!(
+                out,
+                "{:<24} {:<28} {}, {}",
+                c.login, c.name, c.city, c.country
+            )?;
         }
     }
     Ok(())
 }
 
-async fn grant(path: &Path, login: &str) -> anyhow::Result<()> {
+async fn grant(
+    path: &Path,
+    login: &str,
+    mode: anumati_domain::consent::ConsentMode,
+) -> anyhow::Result<()> {
     let system = open_existing(path).await?;
-    let (consent_id, accounts, status) = anumati::grant_default_consent(&system, login).await?;
+    let (consent_id, accounts, status) =
+        anumati::system::grant_consent(&system, login, mode).await?;
     println!("granted consent {consent_id} for {login}: {accounts} accounts, status {status}");
     Ok(())
 }
@@ -395,11 +490,43 @@ async fn bank_balances(path: &Path, login: &str, json: bool) -> anyhow::Result<(
             .iter()
             .map(|(a, b)| serde_json::json!({ "account_id": a.id, "kind": a.kind, "masked_number": a.masked_number, "booked": b }))
             .collect();
-        println!("{}", serde_json::json!({ "balances": balances, "accounts": accounts }));
+        println!(
+            "{}",
+            serde_json::json!({ "balances": balances, "accounts": accounts })
+        );
     } else {
         for (a, b) in shown {
             println!("{} {} {}", a.kind.label(), a.masked_number, b);
         }
+    }
+    Ok(())
+}
+
+async fn audit_verify(path: &Path, json: bool) -> anyhow::Result<()> {
+    let system = open_existing(path).await?;
+    let started = std::time::Instant::now();
+    let report =
+        anumati_consent::log::verify_all(system.consent.store().pool(), &system.consent.key_set())
+            .await?;
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "ok": report.ok(), "entries": report.entries, "signed_heads": report.signed_heads, "problems": report.problems, "seconds": seconds })
+        );
+    } else {
+        for problem in &report.problems {
+            println!("problem: {problem}");
+        }
+        println!(
+            "{}: {} entries, {} signed tree heads checked in {seconds:.2} s",
+            if report.ok() { "ok" } else { "TAMPERED" },
+            report.entries,
+            report.signed_heads
+        );
+    }
+    if !report.ok() {
+        bail!("the access log does not verify");
     }
     Ok(())
 }

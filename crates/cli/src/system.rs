@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use anumati_app::vault::{MasterKey, Vault};
 use anumati_app::{AppStore, ChatApp, ChatAppConfig};
 use anumati_bank::{BankNode, BankStore};
 use anumati_consent::{ConsentManager, ConsentStore};
@@ -21,6 +22,8 @@ pub const BANK_PREFIX: &str = "/bank";
 pub const DEMO_PASSWORD: &str = "demo";
 
 pub struct System {
+    /// True when this start created the chat app's master key (back it up).
+    pub master_key_created: bool,
     pub data: DataDir,
     pub bank: BankNode,
     pub consent: ConsentManager,
@@ -35,19 +38,29 @@ impl System {
     }
 
     pub async fn open_with_clock(data: DataDir, clock: SharedClock) -> anyhow::Result<System> {
-        let bank_pool = open_sqlite(&data.database(Role::Bank), &anumati_bank::store::MIGRATOR).await?;
-        let consent_pool = open_sqlite(&data.database(Role::Consent), &anumati_consent::store::MIGRATOR).await?;
-        let app_pool = open_sqlite(&data.database(Role::App), &anumati_app::store::MIGRATOR).await?;
+        let bank_pool =
+            open_sqlite(&data.database(Role::Bank), &anumati_bank::store::MIGRATOR).await?;
+        let consent_pool = open_sqlite(
+            &data.database(Role::Consent),
+            &anumati_consent::store::MIGRATOR,
+        )
+        .await?;
+        let app_pool =
+            open_sqlite(&data.database(Role::App), &anumati_app::store::MIGRATOR).await?;
 
+        let bank_signer =
+            Signer::load_or_create("bank-1", &data.role(Role::Bank).join("signing.key"))?;
         let bank = BankNode::new(
             anumati_bank::DEFAULT_BANK_ID,
             BankStore::new(bank_pool),
+            bank_signer,
             anumati_consent::DEFAULT_CONSENT_MANAGER_ID,
             clock.clone(),
         );
         let bank_peer = Peer::in_process("bank node", anumati_bank::api::router(bank.clone()));
 
-        let cm_signer = Signer::load_or_create("cm-1", &data.role(Role::Consent).join("signing.key"))?;
+        let cm_signer =
+            Signer::load_or_create("cm-1", &data.role(Role::Consent).join("signing.key"))?;
         let consent = ConsentManager::new(
             anumati_consent::DEFAULT_CONSENT_MANAGER_ID,
             ConsentStore::new(consent_pool),
@@ -57,21 +70,32 @@ impl System {
             clock.clone(),
             CONSENT_PREFIX,
         );
-        let cm_peer = Peer::in_process("consent manager", anumati_consent::api::router(consent.clone()));
+        let cm_peer = Peer::in_process(
+            "consent manager",
+            anumati_consent::api::router(consent.clone()),
+        );
 
         // The bank learns the consent manager's keys from its published JWKS.
         #[derive(Deserialize)]
         struct Jwks {
             keys: Vec<anumati_wire::jws::PublicJwk>,
         }
-        let jwks: Jwks = cm_peer.get("/.well-known/jwks.json", &[]).await?;
-        let mut keys = KeySet::new();
-        for jwk in jwks.keys {
-            keys.insert(jwk.kid.clone(), jwk.verifying_key()?);
+        async fn key_set(peer: &Peer) -> anyhow::Result<KeySet> {
+            let jwks: Jwks = peer.get("/.well-known/jwks.json", &[]).await?;
+            let mut keys = KeySet::new();
+            for jwk in jwks.keys {
+                keys.insert(jwk.kid.clone(), jwk.verifying_key()?);
+            }
+            Ok(keys)
         }
-        bank.trust_consent_manager(keys);
+        let cm_keys = key_set(&cm_peer).await?;
+        bank.trust_consent_manager(cm_keys.clone());
 
-        let app_signer = Signer::load_or_create("app-1", &data.role(Role::App).join("signing.key"))?;
+        let app_signer =
+            Signer::load_or_create("app-1", &data.role(Role::App).join("signing.key"))?;
+        let (master, master_key_created) =
+            MasterKey::load_or_create(&data.role(Role::App).join("master.key"))?;
+        let vault = Vault::new(app_pool.clone(), master);
         let app = ChatApp::new(
             ChatAppConfig {
                 id: anumati_app::DEFAULT_APP_ID.into(),
@@ -80,24 +104,66 @@ impl System {
                 consent_manager_prefix: CONSENT_PREFIX.into(),
             },
             AppStore::new(app_pool),
+            vault,
             app_signer,
             cm_peer,
-            bank_peer,
             clock.clone(),
+        );
+        app.trust_bank(key_set(&bank_peer).await?);
+        app.trust_consent_manager(cm_keys);
+        consent.connect_consumer(
+            app.id(),
+            Peer::in_process("chat app", anumati_app::web::router(app.clone())),
         );
         // Onboarding the data user at the consent manager: its id and public key.
         consent
             .register_consumer(app.id(), "anumati chat", &app.public_jwk())
             .await?;
-        Ok(System { data, bank, consent, app, clock })
+        Ok(System {
+            master_key_created,
+            data,
+            bank,
+            consent,
+            app,
+            clock,
+        })
     }
 
     /// Every public route of the process.
     pub fn router(&self) -> Router {
         Router::new()
-            .nest(CONSENT_PREFIX, anumati_consent::api::router(self.consent.clone()))
+            .nest(
+                CONSENT_PREFIX,
+                anumati_consent::api::router(self.consent.clone()),
+            )
             .nest(BANK_PREFIX, anumati_bank::api::router(self.bank.clone()))
             .merge(anumati_app::web::router(self.app.clone()))
+    }
+
+    /// One pass of the lifetime worker: the consent manager expires consents
+    /// (telling the bank and the chat app), the chat app purges copies whose
+    /// data life ended. Time comes from the system's clock, so tests drive it.
+    pub async fn run_lifetimes_once(&self) -> anyhow::Result<()> {
+        self.consent.expire_due().await?;
+        self.app.run_lifetimes().await?;
+        Ok(())
+    }
+
+    /// Runs [`Self::run_lifetimes_once`] every `every` until the process ends.
+    pub fn spawn_lifetime_worker(
+        self: &Arc<Self>,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let system = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = system.run_lifetimes_once().await {
+                    tracing::error!(error = %e, "lifetime worker pass failed");
+                }
+            }
+        })
     }
 
     /// Gives every bank customer a chat account with the same login (as if
@@ -111,7 +177,10 @@ impl System {
             if customers.is_empty() {
                 break;
             }
-            let users: Vec<(String, String)> = customers.iter().map(|c| (c.login.clone(), password_hash.to_owned())).collect();
+            let users: Vec<(String, String)> = customers
+                .iter()
+                .map(|c| (c.login.clone(), password_hash.to_owned()))
+                .collect();
             added += self.app.store().add_users(&users, self.clock.now()).await?;
             offset += PAGE;
         }
@@ -122,11 +191,23 @@ impl System {
 /// Grants the chat app's default consent for `login` without the web page: the
 /// operator stands in for the customer's login at the bank. Returns the
 /// consent id, how many accounts it covers, and the status the app recorded.
-pub async fn grant_default_consent(system: &System, login: &str) -> anyhow::Result<(String, usize, String)> {
+pub async fn grant_default_consent(
+    system: &System,
+    login: &str,
+) -> anyhow::Result<(String, usize, String)> {
+    grant_consent(system, login, anumati_domain::consent::ConsentMode::Store).await
+}
+
+/// As [`grant_default_consent`], in the given mode (VIEW: shown, never stored).
+pub async fn grant_consent(
+    system: &System,
+    login: &str,
+    mode: anumati_domain::consent::ConsentMode,
+) -> anyhow::Result<(String, usize, String)> {
     let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
         anyhow::bail!("unknown login {login:?} (list them with `anumati customers --data DIR`)");
     };
-    let (handle, _) = system.app.start_link(login).await?;
+    let (handle, _) = system.app.start_link_in_mode(login, mode).await?;
     let accounts = system.bank.store().accounts_of(&customer.id).await?;
     let authenticated = anumati_consent::AuthenticatedCustomer {
         customer_id: customer.id.to_string(),
@@ -142,8 +223,15 @@ pub async fn grant_default_consent(system: &System, login: &str) -> anyhow::Resu
             })
             .collect(),
     };
-    let ids: Vec<String> = authenticated.accounts.iter().map(|a| a.id.clone()).collect();
-    let record = system.consent.decide(&handle, &authenticated, &ids, true).await?;
+    let ids: Vec<String> = authenticated
+        .accounts
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    let record = system
+        .consent
+        .decide(&handle, &authenticated, &ids, true)
+        .await?;
     let status = system.app.complete_link(login, &handle).await?;
     Ok((record.consent_id.unwrap_or_default(), ids.len(), status))
 }

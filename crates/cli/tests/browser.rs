@@ -31,13 +31,18 @@ fn on_ci() -> bool {
 }
 
 fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
 /// What the browser test needs and is missing, if anything.
 fn missing_tools(root: &Path) -> Vec<String> {
     let mut missing = Vec::new();
-    let node = Command::new("node").arg("--version").stdin(Stdio::null()).output();
+    let node = Command::new("node")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output();
     if !node.is_ok_and(|o| o.status.success()) {
         missing.push("node (Node.js 20 or later)".to_owned());
     }
@@ -47,7 +52,10 @@ fn missing_tools(root: &Path) -> Vec<String> {
     }
     let playwright = root.join("tests/browser/node_modules/playwright-core");
     if !playwright.is_dir() {
-        missing.push(format!("{} (npm ci --prefix tests/browser)", playwright.display()));
+        missing.push(format!(
+            "{} (npm ci --prefix tests/browser)",
+            playwright.display()
+        ));
     }
     missing
 }
@@ -106,10 +114,24 @@ fn web_chat_links_the_bank_and_answers_the_balance() {
     let data = tmp.path().join("data");
     let data_arg = data.to_str().expect("temp path is UTF-8");
 
-    anumati(tmp.path(), &["simulate", "--customers", "20", "--months", "2", "--seed", "7", "--data", data_arg]);
+    anumati(
+        tmp.path(),
+        &[
+            "simulate",
+            "--customers",
+            "20",
+            "--months",
+            "2",
+            "--seed",
+            "7",
+            "--data",
+            data_arg,
+        ],
+    );
 
     let out = anumati(tmp.path(), &["customers", "--data", data_arg, "--json"]);
-    let customers: Value = serde_json::from_slice(&out.stdout).expect("`customers --json` prints JSON");
+    let customers: Value =
+        serde_json::from_slice(&out.stdout).expect("`customers --json` prints JSON");
     let login = customers
         .as_array()
         .and_then(|list| list.first())
@@ -118,9 +140,17 @@ fn web_chat_links_the_bank_and_answers_the_balance() {
         .to_owned();
 
     // The bank's own ledger, read without linking the web user.
-    let out = anumati(tmp.path(), &["bank", "balances", "--data", data_arg, "--as", &login, "--json"]);
-    let expected: Value = serde_json::from_slice(&out.stdout).expect("`bank balances --json` prints JSON");
-    let balances = expected["balances"].as_array().unwrap_or_else(|| panic!("no \"balances\" array in {expected}"));
+    let out = anumati(
+        tmp.path(),
+        &[
+            "bank", "balances", "--data", data_arg, "--as", &login, "--json",
+        ],
+    );
+    let expected: Value =
+        serde_json::from_slice(&out.stdout).expect("`bank balances --json` prints JSON");
+    let balances = expected["balances"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no \"balances\" array in {expected}"));
     assert!(!balances.is_empty(), "{login} has no accounts: {expected}");
     let expected_file = tmp.path().join("expected.json");
     std::fs::write(&expected_file, expected.to_string()).expect("write expected.json");
@@ -206,9 +236,21 @@ fn web_chat_links_the_bank_and_answers_the_balance() {
         tail(&demo_log, 40)
     );
     match status {
-        None => panic!("the browser test did not finish within {} s\n{report}", NODE_TIMEOUT.as_secs()),
-        Some(status) => assert!(status.success(), "the browser test failed ({status})\n{report}"),
+        None => panic!(
+            "the browser test did not finish within {} s\n{report}",
+            NODE_TIMEOUT.as_secs()
+        ),
+        Some(status) => assert!(
+            status.success(),
+            "the browser test failed ({status})\n{report}"
+        ),
     }
-    assert!(stdout.contains("browser: ok"), "node exited 0 without `browser: ok`\n{report}");
-    eprintln!("browser test of the web chat passed in {:.1} s ({login})", started.elapsed().as_secs_f64());
+    assert!(
+        stdout.contains("browser: ok"),
+        "node exited 0 without `browser: ok`\n{report}"
+    );
+    eprintln!(
+        "browser test of the web chat passed in {:.1} s ({login})",
+        started.elapsed().as_secs_f64()
+    );
 }

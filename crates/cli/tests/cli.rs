@@ -16,14 +16,31 @@ fn anumati(args: &[&str]) -> Output {
 
 fn ok(args: &[&str]) -> String {
     let out = anumati(args);
-    assert!(out.status.success(), "anumati {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "anumati {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn simulate(dir: &Path) -> String {
     let data = dir.to_str().unwrap();
-    ok(&["simulate", "--customers", "8", "--months", "2", "--seed", "5", "--end", "2026-10-31", "--data", data]);
-    let customers: Value = serde_json::from_str(&ok(&["customers", "--data", data, "--json"])).unwrap();
+    ok(&[
+        "simulate",
+        "--customers",
+        "8",
+        "--months",
+        "2",
+        "--seed",
+        "5",
+        "--end",
+        "2026-10-31",
+        "--data",
+        data,
+    ]);
+    let customers: Value =
+        serde_json::from_str(&ok(&["customers", "--data", data, "--json"])).unwrap();
     assert_eq!(customers.as_array().unwrap().len(), 8);
     customers[0]["login"].as_str().unwrap().to_owned()
 }
@@ -35,23 +52,67 @@ fn terminal_chat_obeys_consent() {
     let login = simulate(&data);
     let data = data.to_str().unwrap();
 
-    let before: Value = serde_json::from_str(&ok(&["chat", "--data", data, "--as", &login, "--json", "what's my balance?"])).unwrap();
+    let before: Value = serde_json::from_str(&ok(&[
+        "chat",
+        "--data",
+        data,
+        "--as",
+        &login,
+        "--json",
+        "what's my balance?",
+    ]))
+    .unwrap();
     assert_eq!(before["intent"], "balance");
     assert_eq!(before["data"], serde_json::json!({}));
     assert!(before["confidence"].as_f64().unwrap() > 0.0);
-    assert!(before["reply"].as_str().unwrap().to_lowercase().contains("link"));
+    assert!(before["reply"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .contains("link"));
 
     let granted = ok(&["consent", "grant", "--data", data, "--as", &login]);
     assert!(granted.contains("status ACTIVE"), "{granted}");
 
-    let after: Value = serde_json::from_str(&ok(&["chat", "--data", data, "--as", &login, "--json", "what's my balance?"])).unwrap();
-    let ledger: Value = serde_json::from_str(&ok(&["bank", "balances", "--data", data, "--as", &login, "--json"])).unwrap();
-    let shown: Vec<&Value> = after["data"]["balances"].as_array().unwrap().iter().map(|b| &b["booked"]).collect();
-    let booked: Vec<&Value> = ledger["accounts"].as_array().unwrap().iter().map(|a| &a["booked"]).collect();
+    let after: Value = serde_json::from_str(&ok(&[
+        "chat",
+        "--data",
+        data,
+        "--as",
+        &login,
+        "--json",
+        "what's my balance?",
+    ]))
+    .unwrap();
+    let ledger: Value = serde_json::from_str(&ok(&[
+        "bank", "balances", "--data", data, "--as", &login, "--json",
+    ]))
+    .unwrap();
+    let shown: Vec<&Value> = after["data"]["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["booked"])
+        .collect();
+    let booked: Vec<&Value> = ledger["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["booked"])
+        .collect();
     assert_eq!(shown, booked);
     assert!(!shown.is_empty());
 
-    let tx: Value = serde_json::from_str(&ok(&["chat", "--data", data, "--as", &login, "--json", "show my last 3 transactions"])).unwrap();
+    let tx: Value = serde_json::from_str(&ok(&[
+        "chat",
+        "--data",
+        data,
+        "--as",
+        &login,
+        "--json",
+        "show my last 3 transactions",
+    ]))
+    .unwrap();
     assert_eq!(tx["intent"], "transactions");
     assert_eq!(tx["data"]["transactions"].as_array().unwrap().len(), 3);
 }
@@ -76,12 +137,28 @@ fn clear_errors_and_nothing_changes() {
     std::fs::write(foreign.join("chapter1.tex"), "precious").unwrap();
     for args in [
         vec!["demo", "--data", foreign.to_str().unwrap(), "--port", "0"],
-        vec!["simulate", "--customers", "2", "--data", foreign.to_str().unwrap()],
-        vec!["chat", "--data", foreign.to_str().unwrap(), "--as", "x", "hi"],
+        vec![
+            "simulate",
+            "--customers",
+            "2",
+            "--data",
+            foreign.to_str().unwrap(),
+        ],
+        vec![
+            "chat",
+            "--data",
+            foreign.to_str().unwrap(),
+            "--as",
+            "x",
+            "hi",
+        ],
     ] {
         let out = anumati(&args);
         assert!(!out.status.success(), "{args:?} must fail");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("not an anumati data directory"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not an anumati data directory"),
+            "{args:?}"
+        );
     }
     let entries: Vec<_> = std::fs::read_dir(&foreign).unwrap().collect();
     assert_eq!(entries.len(), 1);
@@ -105,6 +182,16 @@ fn same_seed_same_bank() {
     let login_a = simulate(&a);
     let login_b = simulate(&b);
     assert_eq!(login_a, login_b);
-    let balances = |d: &Path| ok(&["bank", "balances", "--data", d.to_str().unwrap(), "--as", &login_a, "--json"]);
+    let balances = |d: &Path| {
+        ok(&[
+            "bank",
+            "balances",
+            "--data",
+            d.to_str().unwrap(),
+            "--as",
+            &login_a,
+            "--json",
+        ])
+    };
     assert_eq!(balances(&a), balances(&b));
 }

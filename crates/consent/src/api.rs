@@ -18,9 +18,36 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "anumati consent manager", description = "Consent requests, signed artefacts, revocation."),
-    paths(jwks, create_consent, get_consent, revoke_consent, pause_consent, resume_consent),
-    components(schemas(ConsentRequest, CreatedConsent, ConsentView, Jwks, ErrorBody, ErrorDetail))
+    info(
+        title = "anumati consent manager",
+        description = "Consent requests, signed artefacts, revocation."
+    ),
+    paths(
+        jwks,
+        create_consent,
+        get_consent,
+        revoke_consent,
+        pause_consent,
+        resume_consent,
+        customer_log,
+        latest_head,
+        inclusion_proof,
+        consistency_proof,
+        fi_fetch,
+        erased
+    ),
+    components(schemas(
+        crate::FetchRequest,
+        ConsentRequest,
+        CreatedConsent,
+        ConsentView,
+        Jwks,
+        ErrorBody,
+        ErrorDetail,
+        CustomerLog,
+        crate::log::LogEntry,
+        crate::log::SignedTreeHead
+    ))
 )]
 pub struct ApiDoc;
 
@@ -32,6 +59,12 @@ pub fn router(cm: ConsentManager) -> Router {
         .route("/v1/consents/{consent_id}/revoke", post(revoke_consent))
         .route("/v1/consents/{consent_id}/pause", post(pause_consent))
         .route("/v1/consents/{consent_id}/resume", post(resume_consent))
+        .route("/v1/consents/{consent_id}/log", get(customer_log))
+        .route("/v1/fi/fetch", post(fi_fetch))
+        .route("/v1/consents/{consent_id}/erased", post(erased))
+        .route("/v1/log/sth", get(latest_head))
+        .route("/v1/log/proof", get(inclusion_proof))
+        .route("/v1/log/consistency", get(consistency_proof))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .merge(crate::pages::router())
         .with_state(cm)
@@ -71,8 +104,21 @@ impl IntoResponse for ConsentError {
         } else {
             tracing::warn!(code, reason = %self, "consent manager refused a request");
         }
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR { "internal error".to_owned() } else { self.to_string() };
-        (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response()
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        };
+        (
+            status,
+            Json(ErrorBody {
+                error: ErrorDetail {
+                    code: code.to_owned(),
+                    message,
+                },
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -81,8 +127,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 async fn consumer(cm: &ConsentManager, headers: &HeaderMap) -> Result<String, ConsentError> {
-    cm.authenticate_consumer(header(headers, "x-client-id"), header(headers, "x-client-assertion"))
-        .await
+    cm.authenticate_consumer(
+        header(headers, "x-client-id"),
+        header(headers, "x-client-assertion"),
+    )
+    .await
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -94,7 +143,9 @@ pub struct Jwks {
 /// `GET /.well-known/jwks.json`: the keys consent artefacts are signed with.
 #[utoipa::path(get, path = "/.well-known/jwks.json", responses((status = 200, body = Jwks)))]
 async fn jwks(State(cm): State<ConsentManager>) -> Json<Jwks> {
-    Json(Jwks { keys: vec![cm.public_jwk()] })
+    Json(Jwks {
+        keys: vec![cm.public_jwk()],
+    })
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -116,7 +167,13 @@ async fn create_consent(
     let consumer_id = consumer(&cm, &headers).await?;
     let handle = cm.request(&consumer_id, &request).await?;
     let approval_url = cm.approval_path(&handle);
-    Ok((StatusCode::CREATED, Json(CreatedConsent { handle, approval_url })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedConsent {
+            handle,
+            approval_url,
+        }),
+    ))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -138,7 +195,11 @@ async fn get_consent(
     headers: HeaderMap,
 ) -> Result<Json<ConsentView>, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
-    let record = cm.store().by_handle(&handle).await?.ok_or(ConsentError::NotFound)?;
+    let record = cm
+        .store()
+        .by_handle(&handle)
+        .await?
+        .ok_or(ConsentError::NotFound)?;
     if record.consumer_id != consumer_id {
         // Someone else's consent looks exactly like one that does not exist.
         return Err(ConsentError::NotFound);
@@ -151,7 +212,12 @@ async fn get_consent(
     }))
 }
 
-async fn change(cm: ConsentManager, headers: HeaderMap, consent_id: String, status: ConsentStatus) -> Result<StatusCode, ConsentError> {
+async fn change(
+    cm: ConsentManager,
+    headers: HeaderMap,
+    consent_id: String,
+    status: ConsentStatus,
+) -> Result<StatusCode, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
     match cm.set_status(&consumer_id, &consent_id, status).await {
         Err(ConsentError::NotYours) => Err(ConsentError::NotFound),
@@ -162,20 +228,165 @@ async fn change(cm: ConsentManager, headers: HeaderMap, consent_id: String, stat
 /// `POST /v1/consents/{consent_id}/revoke`: ends a consent for good, on the customer's word.
 #[utoipa::path(post, path = "/v1/consents/{consent_id}/revoke", responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     params(("consent_id" = String, Path), ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
-async fn revoke_consent(State(cm): State<ConsentManager>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ConsentError> {
+async fn revoke_consent(
+    State(cm): State<ConsentManager>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ConsentError> {
     change(cm, headers, id, ConsentStatus::Revoked).await
 }
 
 /// `POST /v1/consents/{consent_id}/pause`: stops sharing until resumed.
 #[utoipa::path(post, path = "/v1/consents/{consent_id}/pause", responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     params(("consent_id" = String, Path), ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
-async fn pause_consent(State(cm): State<ConsentManager>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ConsentError> {
+async fn pause_consent(
+    State(cm): State<ConsentManager>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ConsentError> {
     change(cm, headers, id, ConsentStatus::Paused).await
 }
 
 /// `POST /v1/consents/{consent_id}/resume`: resumes a paused consent.
 #[utoipa::path(post, path = "/v1/consents/{consent_id}/resume", responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     params(("consent_id" = String, Path), ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
-async fn resume_consent(State(cm): State<ConsentManager>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, ConsentError> {
+async fn resume_consent(
+    State(cm): State<ConsentManager>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ConsentError> {
     change(cm, headers, id, ConsentStatus::Active).await
+}
+
+impl From<crate::log::LogError> for ConsentError {
+    fn from(e: crate::log::LogError) -> Self {
+        match e {
+            crate::log::LogError::BadRequest(m) => ConsentError::BadRequest(m),
+            crate::log::LogError::Store(s) => ConsentError::Store(s),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct CustomerLog {
+    pub entries: Vec<crate::log::LogEntry>,
+    /// The newest signed tree head; every entry listed is covered by it.
+    pub head: Option<crate::log::SignedTreeHead>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct LogQuery {
+    /// Only entries at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// At most this many entries, newest first (default 50, at most 500).
+    pub limit: Option<u32>,
+}
+
+/// `GET /v1/consents/{consent_id}/log`: the access log about this consent's customer,
+/// for the data user that holds the consent (to show the customer "who saw my data").
+#[utoipa::path(get, path = "/v1/consents/{consent_id}/log", responses((status = 200, body = CustomerLog), (status = 404, body = ErrorBody)),
+    params(("consent_id" = String, Path), LogQuery, ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn customer_log(
+    State(cm): State<ConsentManager>,
+    Path(consent_id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<LogQuery>,
+    headers: HeaderMap,
+) -> Result<Json<CustomerLog>, ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    let record = cm
+        .store()
+        .by_consent_id(&consent_id)
+        .await?
+        .ok_or(ConsentError::NotFound)?;
+    if record.consumer_id != consumer_id {
+        return Err(ConsentError::NotFound);
+    }
+    let customer = record.customer_id.ok_or(ConsentError::NotFound)?;
+    let since = match q.since.as_deref() {
+        Some(s) => s
+            .parse()
+            .map_err(|_| ConsentError::BadRequest(format!("since: not an RFC 3339 time: {s:?}")))?,
+        None => jiff::Timestamp::UNIX_EPOCH,
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let entries = cm.log().of_customer(&customer, since, limit).await?;
+    let head = cm.log().latest_head().await?;
+    Ok(Json(CustomerLog { entries, head }))
+}
+
+/// `GET /v1/log/sth`: the newest signed tree head. Public: it holds only hashes.
+#[utoipa::path(get, path = "/v1/log/sth", responses((status = 200, body = crate::log::SignedTreeHead), (status = 404, body = ErrorBody)))]
+async fn latest_head(
+    State(cm): State<ConsentManager>,
+) -> Result<Json<crate::log::SignedTreeHead>, ConsentError> {
+    cm.log()
+        .latest_head()
+        .await?
+        .map(Json)
+        .ok_or(ConsentError::NotFound)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ProofQuery {
+    pub idx: u64,
+    pub tree_size: u64,
+}
+
+/// `GET /v1/log/proof?idx=&tree_size=`: inclusion proof of an entry (RFC 6962 PATH). Public.
+#[utoipa::path(get, path = "/v1/log/proof", params(ProofQuery), responses((status = 200, body = Object), (status = 400, body = ErrorBody)))]
+async fn inclusion_proof(
+    State(cm): State<ConsentManager>,
+    axum::extract::Query(q): axum::extract::Query<ProofQuery>,
+) -> Result<Json<anumati_merkle::InclusionProof>, ConsentError> {
+    Ok(Json(cm.log().inclusion(q.idx, q.tree_size).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ConsistencyQuery {
+    pub first: u64,
+    pub second: u64,
+}
+
+/// `GET /v1/log/consistency?first=&second=`: consistency proof between two tree sizes (RFC 6962 PROOF). Public.
+#[utoipa::path(get, path = "/v1/log/consistency", params(ConsistencyQuery), responses((status = 200, body = Object), (status = 400, body = ErrorBody)))]
+async fn consistency_proof(
+    State(cm): State<ConsentManager>,
+    axum::extract::Query(q): axum::extract::Query<ConsistencyQuery>,
+) -> Result<Json<anumati_merkle::ConsistencyProof>, ConsentError> {
+    Ok(Json(cm.log().consistency(q.first, q.second).await?))
+}
+
+/// `POST /v1/fi/fetch`: relays a data user's FI request to the bank and its
+/// encrypted, signed answer back; logs the access, refused or not.
+#[utoipa::path(post, path = "/v1/fi/fetch", request_body = crate::FetchRequest, responses(
+    (status = 200, description = "the bank's signed answer, relayed untouched", body = Object),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn fi_fetch(
+    State(cm): State<ConsentManager>,
+    headers: HeaderMap,
+    Json(request): Json<crate::FetchRequest>,
+) -> Result<Response, ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    let relayed = cm.relay_fetch(&consumer_id, &request).await?;
+    Ok((
+        relayed.status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        relayed.body,
+    )
+        .into_response())
+}
+
+/// `POST /v1/consents/{consent_id}/erased`: the data user reports that it erased
+/// the customer's data; the erasure is logged.
+#[utoipa::path(post, path = "/v1/consents/{consent_id}/erased", responses((status = 204), (status = 404, body = ErrorBody)),
+    params(("consent_id" = String, Path), ("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn erased(
+    State(cm): State<ConsentManager>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    cm.record_erasure(&consumer_id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

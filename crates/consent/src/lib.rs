@@ -13,14 +13,15 @@
 //! bank data.
 
 pub mod api;
+pub mod log;
 pub mod pages;
 pub mod store;
 
 use std::sync::Arc;
 
 use anumati_domain::consent::{
-    CardDataExtension, ConsentAccount, ConsentArtefact, ConsentMode, ConsentStatus, ConsentType, DateRange,
-    FetchType, Party, Period, Purpose, TimeUnit,
+    CardDataExtension, ConsentAccount, ConsentArtefact, ConsentMode, ConsentStatus, ConsentType,
+    DateRange, FetchType, Party, Period, Purpose, TimeUnit,
 };
 use anumati_domain::{AccountKind, ConsentId};
 use anumati_wire::clock::SharedClock;
@@ -103,11 +104,32 @@ impl ConsentRequest {
         if self.customer.is_empty() || self.customer.len() > 128 {
             return bad("customer must be 1 to 128 characters");
         }
-        if !self.redirect_uri.starts_with('/') && !self.redirect_uri.starts_with("http://") && !self.redirect_uri.starts_with("https://") {
+        if !self.redirect_uri.starts_with('/')
+            && !self.redirect_uri.starts_with("http://")
+            && !self.redirect_uri.starts_with("https://")
+        {
             return bad("redirect_uri must be a path or an http(s) URL");
         }
         Ok(())
     }
+}
+
+/// A data user's FI request, as it reaches the consent manager.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FetchRequest {
+    pub consent_id: String,
+    /// The data user's id for this request; the bank echoes it in its signed answer.
+    pub txnid: String,
+    /// ReBIT purpose code.
+    pub purpose: String,
+    #[serde(rename = "FIDataRange")]
+    #[schema(value_type = Option<Object>)]
+    pub range: Option<serde_json::Value>,
+    /// The data user's ephemeral X25519 key and nonce (ReBIT KeyMaterial).
+    #[serde(rename = "KeyMaterial")]
+    #[schema(value_type = Object)]
+    pub key_material: serde_json::Value,
+    pub limit: Option<u32>,
 }
 
 /// A customer the bank has authenticated, with the accounts they may link.
@@ -135,10 +157,13 @@ pub struct ConsentManager {
 struct Inner {
     id: String,
     store: ConsentStore,
+    log: log::AccessLog,
     signer: Signer,
     bank: Peer,
     bank_id: String,
     clock: SharedClock,
+    /// Data users' notification endpoints, by id.
+    consumer_peers: std::sync::RwLock<std::collections::HashMap<String, Peer>>,
     /// Where the approval pages are mounted, e.g. `/cm`.
     public_prefix: String,
 }
@@ -156,11 +181,13 @@ impl ConsentManager {
         ConsentManager {
             inner: Arc::new(Inner {
                 id: id.into(),
+                log: log::AccessLog::new(store.pool().clone()),
                 store,
                 signer,
                 bank,
                 bank_id: bank_id.into(),
                 clock,
+                consumer_peers: std::sync::RwLock::new(std::collections::HashMap::new()),
                 public_prefix: public_prefix.into(),
             }),
         }
@@ -176,6 +203,20 @@ impl ConsentManager {
 
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+
+    pub fn log(&self) -> &log::AccessLog {
+        &self.inner.log
+    }
+
+    /// Appends to the access log. A consent change or a data access that
+    /// cannot be logged must not happen, so callers propagate the error.
+    pub async fn record(&self, entry: log::NewEntry) -> Result<log::SignedTreeHead, ConsentError> {
+        Ok(self
+            .inner
+            .log
+            .append(&self.inner.signer, self.now(), &[entry])
+            .await?)
     }
 
     pub fn public_jwk(&self) -> PublicJwk {
@@ -194,17 +235,102 @@ impl ConsentManager {
     }
 
     /// Registers (or re-keys) a data user allowed to request consents.
-    pub async fn register_consumer(&self, id: &str, name: &str, jwk: &PublicJwk) -> Result<(), ConsentError> {
+    pub async fn register_consumer(
+        &self,
+        id: &str,
+        name: &str,
+        jwk: &PublicJwk,
+    ) -> Result<(), ConsentError> {
         jwk.verifying_key()
             .map_err(|e| ConsentError::BadRequest(e.to_string()))?;
         self.inner.store.upsert_consumer(id, name, jwk).await?;
         Ok(())
     }
 
+    /// Where to tell a data user about status changes it did not make itself.
+    pub fn connect_consumer(&self, id: &str, peer: Peer) {
+        self.inner
+            .consumer_peers
+            .write()
+            .expect("peers lock")
+            .insert(id.to_owned(), peer);
+    }
+
+    /// Tells the data user; a failure is logged, not fatal (the data user also
+    /// enforces expiry itself from the artefact it holds).
+    async fn notify_consumer(
+        &self,
+        consumer_id: &str,
+        consent_id: &str,
+        status: ConsentStatus,
+        at: Timestamp,
+    ) {
+        let peer = self
+            .inner
+            .consumer_peers
+            .read()
+            .expect("peers lock")
+            .get(consumer_id)
+            .cloned();
+        let Some(peer) = peer else { return };
+        let notice = self.signed_notice(consent_id, status, at);
+        match peer
+            .send(
+                axum::http::Method::POST,
+                "/v1/consent-notifications",
+                &[],
+                Some(&serde_json::json!({ "notice": notice })),
+            )
+            .await
+        {
+            Ok(r) if r.status.is_success() => {}
+            Ok(r) => {
+                tracing::warn!(consumer = consumer_id, status = %r.status, "data user refused a consent notice")
+            }
+            Err(e) => {
+                tracing::warn!(consumer = consumer_id, error = %e, "data user unreachable for a consent notice")
+            }
+        }
+    }
+
+    /// Logs a data user's statement that it erased a customer's data.
+    pub async fn record_erasure(
+        &self,
+        consumer_id: &str,
+        consent_id: &str,
+    ) -> Result<(), ConsentError> {
+        let record = self
+            .inner
+            .store
+            .by_consent_id(consent_id)
+            .await?
+            .ok_or(ConsentError::NotFound)?;
+        if record.consumer_id != consumer_id {
+            return Err(ConsentError::NotFound);
+        }
+        self.record(log::NewEntry {
+            event: "data.erased",
+            actor: consumer_id.to_owned(),
+            customer: record.customer_id.clone(),
+            consent_id: Some(consent_id.to_owned()),
+            purpose: Some(record.request.purpose_code.clone()),
+            data_kinds: kinds_of(&record.request.consent_types),
+            ..Default::default()
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Authenticates a data user's call (`x-client-assertion` signed with its registered key).
-    pub async fn authenticate_consumer(&self, consumer_id: Option<&str>, assertion: Option<&str>) -> Result<String, ConsentError> {
-        let consumer_id = consumer_id.ok_or_else(|| ConsentError::Unauthenticated("missing x-client-id".into()))?;
-        let token = assertion.ok_or_else(|| ConsentError::Unauthenticated("missing x-client-assertion".into()))?;
+    pub async fn authenticate_consumer(
+        &self,
+        consumer_id: Option<&str>,
+        assertion: Option<&str>,
+    ) -> Result<String, ConsentError> {
+        let consumer_id = consumer_id
+            .ok_or_else(|| ConsentError::Unauthenticated("missing x-client-id".into()))?;
+        let token = assertion
+            .ok_or_else(|| ConsentError::Unauthenticated("missing x-client-assertion".into()))?;
         let jwk = self
             .inner
             .store
@@ -212,20 +338,42 @@ impl ConsentManager {
             .await?
             .ok_or_else(|| ConsentError::Unauthenticated("unknown client".into()))?;
         let mut keys = KeySet::new();
-        keys.insert(jwk.kid.clone(), jwk.verifying_key().map_err(|e| ConsentError::Unauthenticated(e.to_string()))?);
-        ClientAssertion::verify(token, &keys, consumer_id, &self.inner.id, self.now().as_second())
-            .map_err(|e| ConsentError::Unauthenticated(e.to_string()))?;
+        keys.insert(
+            jwk.kid.clone(),
+            jwk.verifying_key()
+                .map_err(|e| ConsentError::Unauthenticated(e.to_string()))?,
+        );
+        ClientAssertion::verify(
+            token,
+            &keys,
+            consumer_id,
+            &self.inner.id,
+            self.now().as_second(),
+        )
+        .map_err(|e| ConsentError::Unauthenticated(e.to_string()))?;
         Ok(consumer_id.to_owned())
     }
 
     /// Files a consent request; returns its handle.
-    pub async fn request(&self, consumer_id: &str, request: &ConsentRequest) -> Result<String, ConsentError> {
+    pub async fn request(
+        &self,
+        consumer_id: &str,
+        request: &ConsentRequest,
+    ) -> Result<String, ConsentError> {
         request.validate()?;
         let handle = anumati_wire::html::random_token();
         self.inner
             .store
             .insert_request(&handle, consumer_id, request, self.now())
             .await?;
+        self.record(log::NewEntry {
+            event: "consent.requested",
+            actor: consumer_id.to_owned(),
+            purpose: Some(request.purpose_code.clone()),
+            data_kinds: kinds_of(&request.consent_types),
+            ..Default::default()
+        })
+        .await?;
         tracing::info!(consumer = consumer_id, "consent requested");
         Ok(handle)
     }
@@ -236,14 +384,22 @@ impl ConsentManager {
     }
 
     /// Asks the bank node to authenticate its customer (for the approval page).
-    pub async fn authenticate_customer(&self, login: &str, password: &str) -> Result<AuthenticatedCustomer, ConsentError> {
+    pub async fn authenticate_customer(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<AuthenticatedCustomer, ConsentError> {
         #[derive(Deserialize)]
         struct BankAuth {
             customer_id: String,
             name: String,
             accounts: Vec<LinkableAccount>,
         }
-        let assertion = self.inner.signer.sign(&ClientAssertion::new(&self.inner.id, &self.inner.bank_id, self.now().as_second()));
+        let assertion = self.inner.signer.sign(&ClientAssertion::new(
+            &self.inner.id,
+            &self.inner.bank_id,
+            self.now().as_second(),
+        ));
         let result: Result<BankAuth, _> = self
             .inner
             .bank
@@ -260,7 +416,9 @@ impl ConsentManager {
                 name: auth.name,
                 accounts: auth.accounts,
             }),
-            Err(e) if e.status() == Some(axum::http::StatusCode::UNAUTHORIZED) => Err(ConsentError::BadCredentials),
+            Err(e) if e.status() == Some(axum::http::StatusCode::UNAUTHORIZED) => {
+                Err(ConsentError::BadCredentials)
+            }
             Err(e) => Err(ConsentError::Bank(e.to_string())),
         }
     }
@@ -280,7 +438,12 @@ impl ConsentManager {
             .iter()
             .filter(|a| account_ids.contains(&a.id))
             .map(|a| ConsentAccount {
-                fi_type: if a.kind == AccountKind::CreditCard { "CREDIT_CARD" } else { "DEPOSIT" }.to_owned(),
+                fi_type: if a.kind == AccountKind::CreditCard {
+                    "CREDIT_CARD"
+                } else {
+                    "DEPOSIT"
+                }
+                .to_owned(),
                 fip_id: self.inner.bank_id.clone(),
                 acc_type: a.kind.as_str().to_uppercase(),
                 link_ref_number: anumati_domain::AccountId::new(a.id.clone()),
@@ -288,7 +451,9 @@ impl ConsentManager {
             })
             .collect();
         if accounts.is_empty() {
-            return Err(ConsentError::BadRequest("choose at least one account".into()));
+            return Err(ConsentError::BadRequest(
+                "choose at least one account".into(),
+            ));
         }
         let mut fi_types: Vec<String> = accounts.iter().map(|a| a.fi_type.clone()).collect();
         fi_types.sort();
@@ -307,17 +472,29 @@ impl ConsentManager {
             fetch_type: FetchType::Periodic,
             consent_types: request.consent_types.clone(),
             fi_types,
-            data_consumer: Party { id: consumer_id.to_owned() },
-            data_provider: Party { id: self.inner.bank_id.clone() },
-            customer: Party { id: customer.customer_id.clone() },
+            data_consumer: Party {
+                id: consumer_id.to_owned(),
+            },
+            data_provider: Party {
+                id: self.inner.bank_id.clone(),
+            },
+            customer: Party {
+                id: customer.customer_id.clone(),
+            },
             accounts,
             purpose,
             fi_data_range: DateRange {
                 from: now - day * (31 * i32::try_from(request.history_months).unwrap_or(60)),
                 to: expiry,
             },
-            data_life: Period { unit: TimeUnit::Day, value: request.data_life_days },
-            frequency: Period { unit: TimeUnit::Day, value: request.fetches_per_day },
+            data_life: Period {
+                unit: TimeUnit::Day,
+                value: request.data_life_days,
+            },
+            frequency: Period {
+                unit: TimeUnit::Day,
+                value: request.fetches_per_day,
+            },
             data_filter: vec![],
             extensions: request.extensions.clone(),
         })
@@ -331,57 +508,268 @@ impl ConsentManager {
         account_ids: &[String],
         approve: bool,
     ) -> Result<store::ConsentRecord, ConsentError> {
-        let record = self.inner.store.by_handle(handle).await?.ok_or(ConsentError::NotFound)?;
+        let record = self
+            .inner
+            .store
+            .by_handle(handle)
+            .await?
+            .ok_or(ConsentError::NotFound)?;
         if record.customer != customer.login {
             return Err(ConsentError::NotYours);
         }
         if record.status != ConsentStatus::Pending {
-            return Err(ConsentError::WrongStatus(record.status.as_str().to_owned(), "PENDING"));
+            return Err(ConsentError::WrongStatus(
+                record.status.as_str().to_owned(),
+                "PENDING",
+            ));
         }
         let now = self.now();
         if !approve {
-            self.inner.store.reject(handle, &customer.customer_id, now).await?;
+            self.inner
+                .store
+                .reject(handle, &customer.customer_id, now)
+                .await?;
+            self.record(log::NewEntry {
+                event: "consent.rejected",
+                actor: "customer".into(),
+                customer: Some(customer.customer_id.clone()),
+                purpose: Some(record.request.purpose_code.clone()),
+                data_kinds: kinds_of(&record.request.consent_types),
+                ..Default::default()
+            })
+            .await?;
             tracing::info!(consumer = %record.consumer_id, "consent denied by customer");
         } else {
             let consent_id = ConsentId::new(format!("cst_{}", anumati_wire::html::random_token()));
-            let artefact = self.draft_artefact(&record.consumer_id, &record.request, customer, account_ids, consent_id)?;
+            let artefact = self.draft_artefact(
+                &record.consumer_id,
+                &record.request,
+                customer,
+                account_ids,
+                consent_id,
+            )?;
             let jws = self.inner.signer.sign(&artefact);
             self.inner
                 .store
-                .approve(handle, artefact.consent_id.as_str(), &customer.customer_id, &jws, now)
+                .approve(
+                    handle,
+                    artefact.consent_id.as_str(),
+                    &customer.customer_id,
+                    &jws,
+                    artefact.expiry,
+                    now,
+                )
                 .await?;
+            self.record(log::NewEntry {
+                event: "consent.approved",
+                actor: "customer".into(),
+                customer: Some(customer.customer_id.clone()),
+                consent_id: Some(artefact.consent_id.to_string()),
+                purpose: Some(artefact.purpose.code.clone()),
+                data_kinds: kinds_of(&artefact.consent_types),
+                ..Default::default()
+            })
+            .await?;
             tracing::info!(consent = %artefact.consent_id, consumer = %record.consumer_id, "consent approved");
         }
-        self.inner.store.by_handle(handle).await?.ok_or(ConsentError::NotFound)
+        self.inner
+            .store
+            .by_handle(handle)
+            .await?
+            .ok_or(ConsentError::NotFound)
     }
 
     /// Changes an active consent's status (revoke or pause) and tells the bank node.
-    pub async fn set_status(&self, consumer_id: &str, consent_id: &str, status: ConsentStatus) -> Result<(), ConsentError> {
-        let record = self.inner.store.by_consent_id(consent_id).await?.ok_or(ConsentError::NotFound)?;
+    pub async fn set_status(
+        &self,
+        consumer_id: &str,
+        consent_id: &str,
+        status: ConsentStatus,
+    ) -> Result<(), ConsentError> {
+        let record = self
+            .inner
+            .store
+            .by_consent_id(consent_id)
+            .await?
+            .ok_or(ConsentError::NotFound)?;
         if record.consumer_id != consumer_id {
             return Err(ConsentError::NotYours);
         }
         let allowed = matches!(
             (record.status, status),
-            (ConsentStatus::Active, ConsentStatus::Revoked | ConsentStatus::Paused)
-                | (ConsentStatus::Paused, ConsentStatus::Revoked | ConsentStatus::Active)
+            (
+                ConsentStatus::Active,
+                ConsentStatus::Revoked | ConsentStatus::Paused
+            ) | (
+                ConsentStatus::Paused,
+                ConsentStatus::Revoked | ConsentStatus::Active
+            )
         );
         if !allowed {
-            return Err(ConsentError::WrongStatus(record.status.as_str().to_owned(), "ACTIVE or PAUSED"));
+            return Err(ConsentError::WrongStatus(
+                record.status.as_str().to_owned(),
+                "ACTIVE or PAUSED",
+            ));
         }
         let now = self.now();
         // The bank hears first: if the consent manager then failed to record the
         // change, the bank would refuse a consent still shown as active — the safe side.
         self.notify_bank(consent_id, status, now).await?;
         self.inner.store.set_status(consent_id, status, now).await?;
-        tracing::info!(consent = consent_id, status = status.as_str(), "consent status changed");
+        let event = match status {
+            ConsentStatus::Revoked => "consent.revoked",
+            ConsentStatus::Paused => "consent.paused",
+            _ => "consent.resumed",
+        };
+        self.record(log::NewEntry {
+            event,
+            actor: consumer_id.to_owned(),
+            customer: record.customer_id.clone(),
+            consent_id: Some(consent_id.to_owned()),
+            purpose: Some(record.request.purpose_code.clone()),
+            data_kinds: kinds_of(&record.request.consent_types),
+            ..Default::default()
+        })
+        .await?;
+        tracing::info!(
+            consent = consent_id,
+            status = status.as_str(),
+            "consent status changed"
+        );
         Ok(())
     }
 
-    async fn notify_bank(&self, consent_id: &str, status: ConsentStatus, at: Timestamp) -> Result<(), ConsentError> {
-        let notice = self.inner.signer.sign(&serde_json::json!({
+    /// Marks every consent whose expiry has passed EXPIRED, tells the bank,
+    /// and logs it. Returns the consents that expired (the data user is told
+    /// by the caller, which knows how to reach it).
+    pub async fn expire_due(&self) -> Result<Vec<store::ConsentRecord>, ConsentError> {
+        let now = self.now();
+        let due = self.inner.store.due_for_expiry(now).await?;
+        for record in &due {
+            let Some(consent_id) = record.consent_id.as_deref() else {
+                continue;
+            };
+            self.notify_bank(consent_id, ConsentStatus::Expired, now)
+                .await?;
+            self.inner
+                .store
+                .set_status(consent_id, ConsentStatus::Expired, now)
+                .await?;
+            self.record(log::NewEntry {
+                event: "consent.expired",
+                actor: self.inner.id.clone(),
+                customer: record.customer_id.clone(),
+                consent_id: Some(consent_id.to_owned()),
+                purpose: Some(record.request.purpose_code.clone()),
+                data_kinds: kinds_of(&record.request.consent_types),
+                ..Default::default()
+            })
+            .await?;
+            self.notify_consumer(&record.consumer_id, consent_id, ConsentStatus::Expired, now)
+                .await;
+            tracing::info!(consent = consent_id, "consent expired");
+        }
+        Ok(due)
+    }
+
+    /// Signs a status notice for a party that holds or serves the consent.
+    pub fn signed_notice(&self, consent_id: &str, status: ConsentStatus, at: Timestamp) -> String {
+        self.inner.signer.sign(&serde_json::json!({
             "consentId": consent_id, "status": status.as_str(), "at": at,
-        }));
+        }))
+    }
+
+    /// Relays a data user's FI request to the bank with the stored artefact,
+    /// and logs the access whatever its outcome. The response is the bank's
+    /// signed, encrypted answer, passed on untouched: the consent manager
+    /// cannot read it.
+    pub async fn relay_fetch(
+        &self,
+        consumer_id: &str,
+        request: &FetchRequest,
+    ) -> Result<anumati_wire::PeerResponse, ConsentError> {
+        let record = self
+            .inner
+            .store
+            .by_consent_id(&request.consent_id)
+            .await?
+            .ok_or(ConsentError::NotFound)?;
+        if record.consumer_id != consumer_id {
+            return Err(ConsentError::NotFound);
+        }
+        let entry = |refused: Option<String>| log::NewEntry {
+            event: "data.fetch",
+            actor: consumer_id.to_owned(),
+            customer: record.customer_id.clone(),
+            consent_id: Some(request.consent_id.clone()),
+            purpose: Some(request.purpose.clone()),
+            data_kinds: kinds_of(&record.request.consent_types),
+            refused,
+        };
+        let Some(artefact) = record
+            .artefact
+            .clone()
+            .filter(|_| record.status == ConsentStatus::Active)
+        else {
+            self.record(entry(Some(format!(
+                "consent is {}",
+                record.status.as_str()
+            ))))
+            .await?;
+            return Err(ConsentError::WrongStatus(
+                record.status.as_str().to_owned(),
+                "ACTIVE",
+            ));
+        };
+        let body = serde_json::json!({
+            "txnid": request.txnid,
+            "consent": artefact,
+            "purpose": request.purpose,
+            "FIDataRange": request.range,
+            "KeyMaterial": request.key_material,
+            "limit": request.limit,
+        });
+        let assertion = self.inner.signer.sign(&ClientAssertion::new(
+            &self.inner.id,
+            &self.inner.bank_id,
+            self.now().as_second(),
+        ));
+        let response = self
+            .inner
+            .bank
+            .send(
+                axum::http::Method::POST,
+                "/v1/fi/fetch",
+                &[("x-client-assertion", assertion.as_str())],
+                Some(&body),
+            )
+            .await
+            .map_err(|e| ConsentError::Bank(e.to_string()))?;
+        let refused = (!response.status.is_success()).then(|| {
+            #[derive(Deserialize)]
+            struct Detail {
+                code: String,
+                message: String,
+            }
+            #[derive(Deserialize)]
+            struct Body {
+                error: Detail,
+            }
+            serde_json::from_slice::<Body>(&response.body)
+                .map(|b| format!("{}: {}", b.error.code, b.error.message))
+                .unwrap_or_else(|_| format!("bank answered {}", response.status))
+        });
+        self.record(entry(refused)).await?;
+        Ok(response)
+    }
+
+    async fn notify_bank(
+        &self,
+        consent_id: &str,
+        status: ConsentStatus,
+        at: Timestamp,
+    ) -> Result<(), ConsentError> {
+        let notice = self.signed_notice(consent_id, status, at);
         let response = self
             .inner
             .bank
@@ -394,8 +782,24 @@ impl ConsentManager {
             .await
             .map_err(|e| ConsentError::Bank(e.to_string()))?;
         if !response.status.is_success() {
-            return Err(ConsentError::Bank(format!("notification answered {}", response.status)));
+            return Err(ConsentError::Bank(format!(
+                "notification answered {}",
+                response.status
+            )));
         }
         Ok(())
     }
+}
+
+/// The ReBIT names of the data kinds, for the log.
+pub fn kinds_of(types: &[ConsentType]) -> Vec<String> {
+    types
+        .iter()
+        .map(|t| match t {
+            ConsentType::Profile => "PROFILE",
+            ConsentType::Summary => "SUMMARY",
+            ConsentType::Transactions => "TRANSACTIONS",
+        })
+        .map(str::to_owned)
+        .collect()
 }

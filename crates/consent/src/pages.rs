@@ -28,7 +28,17 @@ pub fn router() -> Router<ConsentManager> {
 }
 
 fn error_page(status: StatusCode, message: &str) -> Response {
-    (status, Html(page("anumati — consent", &format!(r#"<h1>Consent</h1><p class="error" id="error">{}</p>"#, esc(message))))).into_response()
+    (
+        status,
+        Html(page(
+            "anumati — consent",
+            &format!(
+                r#"<h1>Consent</h1><p class="error" id="error">{}</p>"#,
+                esc(message)
+            ),
+        )),
+    )
+        .into_response()
 }
 
 impl From<ConsentError> for Response {
@@ -36,7 +46,10 @@ impl From<ConsentError> for Response {
         let (status, _) = e.status_and_code();
         if status.is_server_error() {
             tracing::error!(error = %e, "approval page failed");
-            return error_page(status, "Something went wrong on our side. Please try again.");
+            return error_page(
+                status,
+                "Something went wrong on our side. Please try again.",
+            );
         }
         error_page(status, &e.to_string())
     }
@@ -45,7 +58,10 @@ impl From<ConsentError> for Response {
 async fn record(cm: &ConsentManager, handle: &str) -> Result<ConsentRecord, Response> {
     match cm.store().by_handle(handle).await {
         Ok(Some(r)) => Ok(r),
-        Ok(None) => Err(error_page(StatusCode::NOT_FOUND, "This consent request does not exist.")),
+        Ok(None) => Err(error_page(
+            StatusCode::NOT_FOUND,
+            "This consent request does not exist.",
+        )),
         Err(e) => Err(ConsentError::from(e).into()),
     }
 }
@@ -59,11 +75,17 @@ fn decided_page(record: &ConsentRecord) -> Response {
         ConsentStatus::Expired => "This consent has expired.",
         ConsentStatus::Pending => "This consent is waiting for your decision.",
     };
-    Html(page("anumati — consent", &format!(r#"<h1>Consent</h1><p id="status">{}</p>"#, esc(text)))).into_response()
+    Html(page(
+        "anumati — consent",
+        &format!(r#"<h1>Consent</h1><p id="status">{}</p>"#, esc(text)),
+    ))
+    .into_response()
 }
 
 fn login_form(cm: &ConsentManager, record: &ConsentRecord, error: Option<&str>) -> Response {
-    let error = error.map(|e| format!(r#"<p class="error" id="error">{}</p>"#, esc(e))).unwrap_or_default();
+    let error = error
+        .map(|e| format!(r#"<p class="error" id="error">{}</p>"#, esc(e)))
+        .unwrap_or_default();
     let body = format!(
         r#"<h1>{consumer} asks for access to your bank data</h1>
 <p>Log in with your bank to see exactly what would be shared. Nothing is shared until you approve.</p>{error}
@@ -72,13 +94,21 @@ fn login_form(cm: &ConsentManager, record: &ConsentRecord, error: Option<&str>) 
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit" id="cm-login-submit">Log in</button></form>"#,
         consumer = esc(&record.consumer_id),
-        action = esc(&format!("{}/consent/{}/login", cm.public_prefix(), record.handle)),
+        action = esc(&format!(
+            "{}/consent/{}/login",
+            cm.public_prefix(),
+            record.handle
+        )),
     );
     Html(page("anumati — log in", &body)).into_response()
 }
 
 /// `GET /consent/{handle}`: the login form, or the decision page once logged in.
-async fn show(State(cm): State<ConsentManager>, Path(handle): Path<String>, headers: HeaderMap) -> Response {
+async fn show(
+    State(cm): State<ConsentManager>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let record = match record(&cm, &handle).await {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -87,14 +117,29 @@ async fn show(State(cm): State<ConsentManager>, Path(handle): Path<String>, head
         return decided_page(&record);
     }
     let session = match cookie(&headers, SESSION_COOKIE) {
-        Some(token) => cm.store().session(token, &handle, cm.now()).await.unwrap_or(None),
+        Some(token) => cm
+            .store()
+            .session(token, &handle, cm.now())
+            .await
+            .unwrap_or(None),
         None => None,
     };
     let Some(session) = session else {
         return login_form(&cm, &record, None);
     };
-    let all: Vec<String> = session.customer.accounts.iter().map(|a| a.id.clone()).collect();
-    let draft = match cm.draft_artefact(&record.consumer_id, &record.request, &session.customer, &all, ConsentId::new("draft")) {
+    let all: Vec<String> = session
+        .customer
+        .accounts
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    let draft = match cm.draft_artefact(
+        &record.consumer_id,
+        &record.request,
+        &session.customer,
+        &all,
+        ConsentId::new("draft"),
+    ) {
         Ok(d) => d,
         Err(e) => return e.into(),
     };
@@ -131,7 +176,11 @@ async fn show(State(cm): State<ConsentManager>, Path(handle): Path<String>, head
 </form>"#,
         consumer = esc(&record.consumer_id),
         name = esc(&session.customer.name),
-        action = esc(&format!("{}/consent/{}/decision", cm.public_prefix(), handle)),
+        action = esc(&format!(
+            "{}/consent/{}/decision",
+            cm.public_prefix(),
+            handle
+        )),
         csrf = esc(&session.csrf),
     );
     Html(page("anumati — approve sharing", &body)).into_response()
@@ -141,7 +190,11 @@ async fn show(State(cm): State<ConsentManager>, Path(handle): Path<String>, head
 const CREDENTIAL_BYTES_MAX: usize = 256;
 
 /// `POST /consent/{handle}/login`: the bank checks the customer's credentials.
-async fn login(State(cm): State<ConsentManager>, Path(handle): Path<String>, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn login(
+    State(cm): State<ConsentManager>,
+    Path(handle): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let record = match record(&cm, &handle).await {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -151,12 +204,18 @@ async fn login(State(cm): State<ConsentManager>, Path(handle): Path<String>, For
     }
     let login = form.get("login").map(String::as_str).unwrap_or("").trim();
     let password = form.get("password").map(String::as_str).unwrap_or("");
-    if login.is_empty() || password.is_empty() || login.len() > CREDENTIAL_BYTES_MAX || password.len() > CREDENTIAL_BYTES_MAX {
+    if login.is_empty()
+        || password.is_empty()
+        || login.len() > CREDENTIAL_BYTES_MAX
+        || password.len() > CREDENTIAL_BYTES_MAX
+    {
         return login_form(&cm, &record, Some("Enter your bank login and password."));
     }
     let customer = match cm.authenticate_customer(login, password).await {
         Ok(c) => c,
-        Err(ConsentError::BadCredentials) => return login_form(&cm, &record, Some("That login or password is wrong.")),
+        Err(ConsentError::BadCredentials) => {
+            return login_form(&cm, &record, Some("That login or password is wrong."))
+        }
         Err(e) => return e.into(),
     };
     if customer.login != record.customer {
@@ -172,10 +231,17 @@ async fn login(State(cm): State<ConsentManager>, Path(handle): Path<String>, For
     if let Err(e) = cm.store().create_session(&token, &session).await {
         return ConsentError::from(e).into();
     }
-    let cookie = format!("{SESSION_COOKIE}={token}; Path={}/consent; HttpOnly; SameSite=Lax; Max-Age={}", cm.public_prefix(), SESSION_MINUTES * 60);
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path={}/consent; HttpOnly; SameSite=Lax; Max-Age={}",
+        cm.public_prefix(),
+        SESSION_MINUTES * 60
+    );
     (
         StatusCode::SEE_OTHER,
-        [(header::SET_COOKIE, cookie), (header::LOCATION, cm.approval_path(&handle))],
+        [
+            (header::SET_COOKIE, cookie),
+            (header::LOCATION, cm.approval_path(&handle)),
+        ],
     )
         .into_response()
 }
@@ -188,15 +254,26 @@ async fn decide(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let Some(token) = cookie(&headers, SESSION_COOKIE) else {
-        return error_page(StatusCode::UNAUTHORIZED, "Your session has ended. Open the link from the chat again.");
+        return error_page(
+            StatusCode::UNAUTHORIZED,
+            "Your session has ended. Open the link from the chat again.",
+        );
     };
     let session = match cm.store().session(token, &handle, cm.now()).await {
         Ok(Some(s)) => s,
-        Ok(None) => return error_page(StatusCode::UNAUTHORIZED, "Your session has ended. Open the link from the chat again."),
+        Ok(None) => {
+            return error_page(
+                StatusCode::UNAUTHORIZED,
+                "Your session has ended. Open the link from the chat again.",
+            )
+        }
         Err(e) => return ConsentError::from(e).into(),
     };
     if form.get("csrf") != Some(&session.csrf) {
-        return error_page(StatusCode::FORBIDDEN, "This form has expired. Open the link from the chat again.");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired. Open the link from the chat again.",
+        );
     }
     let approve = match form.get("decision").map(String::as_str) {
         Some("approve") => true,
@@ -208,12 +285,24 @@ async fn decide(
         .filter_map(|k| k.strip_prefix("account:"))
         .map(str::to_owned)
         .collect();
-    let record = match cm.decide(&handle, &session.customer, &accounts, approve).await {
+    let record = match cm
+        .decide(&handle, &session.customer, &accounts, approve)
+        .await
+    {
         Ok(r) => r,
         Err(e) => return e.into(),
     };
     let _ = cm.store().end_session(token).await;
-    let separator = if record.request.redirect_uri.contains('?') { '&' } else { '?' };
-    let target = format!("{}{separator}handle={}&status={}", record.request.redirect_uri, record.handle, record.status.as_str());
+    let separator = if record.request.redirect_uri.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let target = format!(
+        "{}{separator}handle={}&status={}",
+        record.request.redirect_uri,
+        record.handle,
+        record.status.as_str()
+    );
     Redirect::to(&target).into_response()
 }

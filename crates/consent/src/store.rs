@@ -60,7 +60,12 @@ impl ConsentStore {
         &self.pool
     }
 
-    pub async fn upsert_consumer(&self, id: &str, name: &str, jwk: &PublicJwk) -> Result<(), StoreError> {
+    pub async fn upsert_consumer(
+        &self,
+        id: &str,
+        name: &str,
+        jwk: &PublicJwk,
+    ) -> Result<(), StoreError> {
         let jwk = serde_json::to_string(jwk).map_err(corrupt)?;
         sqlx::query(
             "INSERT INTO data_consumers (id, name, jwk) VALUES (?, ?, ?)
@@ -79,10 +84,17 @@ impl ConsentStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        jwk.map(|j| serde_json::from_str(&j).map_err(corrupt)).transpose()
+        jwk.map(|j| serde_json::from_str(&j).map_err(corrupt))
+            .transpose()
     }
 
-    pub async fn insert_request(&self, handle: &str, consumer_id: &str, request: &ConsentRequest, now: Timestamp) -> Result<(), StoreError> {
+    pub async fn insert_request(
+        &self,
+        handle: &str,
+        consumer_id: &str,
+        request: &ConsentRequest,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO consents (handle, consumer_id, customer, request_json, redirect_uri, status, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?)",
@@ -100,18 +112,25 @@ impl ConsentStore {
     }
 
     pub async fn by_handle(&self, handle: &str) -> Result<Option<ConsentRecord>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {CONSENT_COLUMNS} FROM consents WHERE handle = ?"))
-            .bind(handle)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {CONSENT_COLUMNS} FROM consents WHERE handle = ?"
+        ))
+        .bind(handle)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(record_from_row).transpose()
     }
 
-    pub async fn by_consent_id(&self, consent_id: &str) -> Result<Option<ConsentRecord>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {CONSENT_COLUMNS} FROM consents WHERE consent_id = ?"))
-            .bind(consent_id)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn by_consent_id(
+        &self,
+        consent_id: &str,
+    ) -> Result<Option<ConsentRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CONSENT_COLUMNS} FROM consents WHERE consent_id = ?"
+        ))
+        .bind(consent_id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(record_from_row).transpose()
     }
 
@@ -126,14 +145,23 @@ impl ConsentStore {
         rows.iter().map(record_from_row).collect()
     }
 
-    pub async fn approve(&self, handle: &str, consent_id: &str, customer_id: &str, artefact: &str, now: Timestamp) -> Result<(), StoreError> {
+    pub async fn approve(
+        &self,
+        handle: &str,
+        consent_id: &str,
+        customer_id: &str,
+        artefact: &str,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE consents SET consent_id = ?, customer_id = ?, artefact = ?, status = 'ACTIVE', updated_at = ?
+            "UPDATE consents SET consent_id = ?, customer_id = ?, artefact = ?, expires_at = ?, status = 'ACTIVE', updated_at = ?
              WHERE handle = ? AND status = 'PENDING'",
         )
         .bind(consent_id)
         .bind(customer_id)
         .bind(artefact)
+        .bind(expires_at.as_second())
         .bind(now.as_second())
         .bind(handle)
         .execute(&self.pool)
@@ -144,7 +172,23 @@ impl ConsentStore {
         Ok(())
     }
 
-    pub async fn reject(&self, handle: &str, customer_id: &str, now: Timestamp) -> Result<(), StoreError> {
+    /// Active or paused consents whose expiry has passed.
+    pub async fn due_for_expiry(&self, now: Timestamp) -> Result<Vec<ConsentRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CONSENT_COLUMNS} FROM consents WHERE status IN ('ACTIVE', 'PAUSED') AND expires_at <= ? ORDER BY expires_at, handle"
+        ))
+        .bind(now.as_second())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    pub async fn reject(
+        &self,
+        handle: &str,
+        customer_id: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE consents SET status = 'REJECTED', customer_id = ?, updated_at = ? WHERE handle = ? AND status = 'PENDING'")
             .bind(customer_id)
             .bind(now.as_second())
@@ -154,7 +198,12 @@ impl ConsentStore {
         Ok(())
     }
 
-    pub async fn set_status(&self, consent_id: &str, status: ConsentStatus, now: Timestamp) -> Result<(), StoreError> {
+    pub async fn set_status(
+        &self,
+        consent_id: &str,
+        status: ConsentStatus,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE consents SET status = ?, updated_at = ? WHERE consent_id = ?")
             .bind(status.as_str())
             .bind(now.as_second())
@@ -164,7 +213,11 @@ impl ConsentStore {
         Ok(())
     }
 
-    pub async fn create_session(&self, token: &str, session: &PageSession) -> Result<(), StoreError> {
+    pub async fn create_session(
+        &self,
+        token: &str,
+        session: &PageSession,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO page_sessions (token, handle, customer_id, login, name, accounts_json, csrf, expires_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -183,7 +236,12 @@ impl ConsentStore {
     }
 
     /// A live session for this handle, or none.
-    pub async fn session(&self, token: &str, handle: &str, now: Timestamp) -> Result<Option<PageSession>, StoreError> {
+    pub async fn session(
+        &self,
+        token: &str,
+        handle: &str,
+        now: Timestamp,
+    ) -> Result<Option<PageSession>, StoreError> {
         let row = sqlx::query(
             "SELECT handle, customer_id, login, name, accounts_json, csrf, expires_at FROM page_sessions
              WHERE token = ? AND handle = ? AND expires_at > ?",

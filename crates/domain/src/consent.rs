@@ -116,7 +116,10 @@ impl Purpose {
                 "Personal Finance",
             ),
             "103" => ("Aggregated statement", "Personal Finance"),
-            "104" => ("Explicit consent to monitor the accounts", "Account Monitoring"),
+            "104" => (
+                "Explicit consent to monitor the accounts",
+                "Account Monitoring",
+            ),
             "105" => (
                 "Explicit one-time consent for accessing data from the accounts",
                 "Account Query",
@@ -378,8 +381,14 @@ mod tests {
                 from: now - 24.hours() * 365,
                 to: now + 24.hours(),
             },
-            data_life: Period { unit: TimeUnit::Month, value: 1 },
-            frequency: Period { unit: TimeUnit::Day, value: 10 },
+            data_life: Period {
+                unit: TimeUnit::Month,
+                value: 1,
+            },
+            frequency: Period {
+                unit: TimeUnit::Day,
+                value: 10,
+            },
             data_filter: vec![],
             extensions: CardDataExtension::default(),
         }
@@ -398,27 +407,64 @@ mod tests {
             to: now,
         };
         assert_eq!(a.permits(&ok, now), Ok(()));
-        assert_eq!(a.permits(&ok, now - 1.second()), Err(ConsentRefusal::NotStarted));
-        assert_eq!(a.permits(&ok, now + 24.hours()), Err(ConsentRefusal::Expired));
+        assert_eq!(
+            a.permits(&ok, now - 1.second()),
+            Err(ConsentRefusal::NotStarted)
+        );
+        assert_eq!(
+            a.permits(&ok, now + 24.hours()),
+            Err(ConsentRefusal::Expired)
+        );
         let other = AccountId::new("acc_2");
         assert!(matches!(
-            a.permits(&DataRequest { account: &other, ..ok.clone() }, now),
+            a.permits(
+                &DataRequest {
+                    account: &other,
+                    ..ok.clone()
+                },
+                now
+            ),
             Err(ConsentRefusal::AccountNotCovered(_))
         ));
         assert!(matches!(
-            a.permits(&DataRequest { purpose_code: "101", ..ok.clone() }, now),
+            a.permits(
+                &DataRequest {
+                    purpose_code: "101",
+                    ..ok.clone()
+                },
+                now
+            ),
             Err(ConsentRefusal::WrongPurpose { .. })
         ));
         assert_eq!(
-            a.permits(&DataRequest { consent_type: ConsentType::Profile, ..ok.clone() }, now),
+            a.permits(
+                &DataRequest {
+                    consent_type: ConsentType::Profile,
+                    ..ok.clone()
+                },
+                now
+            ),
             Err(ConsentRefusal::KindNotCovered(ConsentType::Profile))
         );
         assert_eq!(
-            a.permits(&DataRequest { from: now - 24.hours() * 400, ..ok.clone() }, now),
+            a.permits(
+                &DataRequest {
+                    from: now - 24.hours() * 400,
+                    ..ok.clone()
+                },
+                now
+            ),
             Err(ConsentRefusal::DatesOutOfRange)
         );
         assert_eq!(
-            a.permits(&DataRequest { from: now, to: now - 1.hour(), ..ok }, now),
+            a.permits(
+                &DataRequest {
+                    from: now,
+                    to: now - 1.hour(),
+                    ..ok
+                },
+                now
+            ),
             Err(ConsentRefusal::BadRange)
         );
     }
@@ -428,9 +474,19 @@ mod tests {
         let now: Timestamp = "2026-01-10T00:00:00Z".parse().unwrap();
         let json = serde_json::to_value(artefact(now)).unwrap();
         for key in [
-            "consentStart", "consentExpiry", "consentMode", "fetchType", "consentTypes",
-            "fiTypes", "DataConsumer", "Customer", "Purpose", "FIDataRange", "DataLife",
-            "Frequency", "DataFilter",
+            "consentStart",
+            "consentExpiry",
+            "consentMode",
+            "fetchType",
+            "consentTypes",
+            "fiTypes",
+            "DataConsumer",
+            "Customer",
+            "Purpose",
+            "FIDataRange",
+            "DataLife",
+            "Frequency",
+            "DataFilter",
         ] {
             assert!(json.get(key).is_some(), "{key} missing");
         }

@@ -20,6 +20,7 @@
 
 pub mod category;
 pub mod consent;
+pub mod fi;
 pub mod ids;
 pub mod mcc;
 pub mod model;

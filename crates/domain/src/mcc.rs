@@ -36,7 +36,10 @@ mod tests {
 
     #[test]
     fn knows_the_official_codes() {
-        assert!(description("5411").unwrap().to_lowercase().contains("grocer"));
+        assert!(description("5411")
+            .unwrap()
+            .to_lowercase()
+            .contains("grocer"));
         assert!(description("5812").is_some());
         assert!(description("0000").is_none());
         assert!(codes().count() > 200);

@@ -143,13 +143,19 @@ impl Money {
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money { minor, ..self })
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        let minor = self.minor.checked_sub(other.minor).ok_or(MoneyError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money { minor, ..self })
     }
 
@@ -214,7 +220,10 @@ impl Money {
         let exponent = currency.exponent();
         if frac_part.len() > usize::from(exponent) {
             // Trailing zeros beyond the exponent carry no value; anything else would be rounded.
-            if frac_part[usize::from(exponent)..].bytes().any(|b| b != b'0') {
+            if frac_part[usize::from(exponent)..]
+                .bytes()
+                .any(|b| b != b'0')
+            {
                 return Err(MoneyError::TooPrecise {
                     amount: s.to_owned(),
                     currency,

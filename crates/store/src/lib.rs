@@ -21,7 +21,8 @@ use sqlx::SqlitePool;
 
 /// The file that marks a folder as an anumati data directory.
 pub const MARKER_FILE: &str = "anumati-data.toml";
-const MARKER_CONTENTS: &str = "# This folder holds anumati's data: one folder per role.\nformat = 1\n";
+const MARKER_CONTENTS: &str =
+    "# This folder holds anumati's data: one folder per role.\nformat = 1\n";
 
 /// Longest a writer waits for SQLite's lock before the request fails.
 const BUSY_TIMEOUT_MS: u64 = 5_000;
@@ -176,9 +177,18 @@ mod tests {
         let dir = scratch("foreign");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("thesis.tex"), "precious").unwrap();
-        assert!(matches!(DataDir::open_or_create(&dir), Err(StoreError::NotOurs { .. })));
-        assert!(matches!(DataDir::open(&dir), Err(StoreError::NotOurs { .. })));
-        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(matches!(
+            DataDir::open_or_create(&dir),
+            Err(StoreError::NotOurs { .. })
+        ));
+        assert!(matches!(
+            DataDir::open(&dir),
+            Err(StoreError::NotOurs { .. })
+        ));
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("thesis.tex")]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -186,7 +196,10 @@ mod tests {
     #[test]
     fn a_missing_folder_is_not_created_by_open() {
         let dir = scratch("missing");
-        assert!(matches!(DataDir::open(&dir), Err(StoreError::Missing { .. })));
+        assert!(matches!(
+            DataDir::open(&dir),
+            Err(StoreError::Missing { .. })
+        ));
         assert!(!dir.exists());
     }
 }

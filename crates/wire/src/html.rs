@@ -33,7 +33,10 @@ button.secondary{{background:#fff;color:#1d4ed8}} .error{{color:#b91c1c}} li{{ma
 
 /// A random URL-safe token (session ids, CSRF tokens, handles): 128 bits.
 pub fn random_token() -> String {
-    rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect()
+    rand::random::<[u8; 16]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The value of a cookie in a `Cookie` header.
@@ -54,13 +57,19 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            esc(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 
     #[test]
     fn reads_cookies() {
         let mut h = axum::http::HeaderMap::new();
-        h.insert(axum::http::header::COOKIE, "a=1; sid=abc; b=2".parse().unwrap());
+        h.insert(
+            axum::http::header::COOKIE,
+            "a=1; sid=abc; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie(&h, "sid"), Some("abc"));
         assert_eq!(cookie(&h, "zzz"), None);
     }

@@ -71,9 +71,12 @@ impl Signer {
     /// Loads the key's seed from `path` (hex), creating it with mode 0600 when absent.
     pub fn load_or_create(kid: impl Into<String>, path: &Path) -> Result<Self, JwsError> {
         let kid = kid.into();
-        let err = |e: &dyn fmt::Display| JwsError::KeyFile(path.display().to_string(), e.to_string());
+        let err =
+            |e: &dyn fmt::Display| JwsError::KeyFile(path.display().to_string(), e.to_string());
         if path.exists() {
-            let text = SecretBox::new(Box::new(std::fs::read_to_string(path).map_err(|e| err(&e))?));
+            let text = SecretBox::new(Box::new(
+                std::fs::read_to_string(path).map_err(|e| err(&e))?,
+            ));
             let mut seed = SecretBox::new(Box::new([0u8; 32]));
             let hex = text.expose_secret().trim();
             if hex.len() != 64 {
@@ -85,7 +88,12 @@ impl Signer {
             return Ok(Signer::from_seed(kid, &seed));
         }
         let signer = Signer::generate(kid);
-        let hex: String = signer.key.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = signer
+            .key
+            .to_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         write_private(path, &hex).map_err(|e| err(&e))?;
         Ok(signer)
     }
@@ -144,7 +152,6 @@ pub struct PublicJwk {
     pub kid: String,
 }
 
-
 impl PublicJwk {
     pub fn new(kid: &str, key: &VerifyingKey) -> Self {
         PublicJwk {
@@ -157,7 +164,10 @@ impl PublicJwk {
 
     pub fn verifying_key(&self) -> Result<VerifyingKey, JwsError> {
         if self.kty != "OKP" || self.crv != "Ed25519" {
-            return Err(JwsError::Header(format!("unsupported key {}/{}", self.kty, self.crv)));
+            return Err(JwsError::Header(format!(
+                "unsupported key {}/{}",
+                self.kty, self.crv
+            )));
         }
         let bytes: [u8; 32] = B64
             .decode(&self.x)
@@ -197,10 +207,14 @@ impl KeySet {
         else {
             return Err(JwsError::Malformed);
         };
-        let header: Header = serde_json::from_slice(&B64.decode(header_b64).map_err(|_| JwsError::Encoding)?)
-            .map_err(|e| JwsError::Header(e.to_string()))?;
+        let header: Header =
+            serde_json::from_slice(&B64.decode(header_b64).map_err(|_| JwsError::Encoding)?)
+                .map_err(|e| JwsError::Header(e.to_string()))?;
         if header.alg != "EdDSA" {
-            return Err(JwsError::Header(format!("algorithm {:?} is not accepted", header.alg)));
+            return Err(JwsError::Header(format!(
+                "algorithm {:?} is not accepted",
+                header.alg
+            )));
         }
         let key = self
             .keys
@@ -266,7 +280,10 @@ mod tests {
 
         let other = Signer::generate("k1");
         let token_by_other = other.sign(&json!({"amount": "100.00"}));
-        assert_eq!(keys.verify_bytes(&token_by_other), Err(JwsError::BadSignature));
+        assert_eq!(
+            keys.verify_bytes(&token_by_other),
+            Err(JwsError::BadSignature)
+        );
 
         assert_eq!(keys.verify_bytes("a.b"), Err(JwsError::Malformed));
         assert_eq!(keys.verify_bytes("a.b.c.d"), Err(JwsError::Malformed));
@@ -278,7 +295,10 @@ mod tests {
         let keys = keys_for(&signer);
         let header = B64.encode(br#"{"alg":"none","kid":"k1"}"#);
         let body = B64.encode(br#"{}"#);
-        assert!(matches!(keys.verify_bytes(&format!("{header}.{body}.")), Err(JwsError::Header(_))));
+        assert!(matches!(
+            keys.verify_bytes(&format!("{header}.{body}.")),
+            Err(JwsError::Header(_))
+        ));
         let stranger = Signer::generate("k2");
         assert_eq!(
             keys.verify_bytes(&stranger.sign(&json!({}))),
@@ -293,7 +313,12 @@ mod tests {
         assert_eq!(jwk.verifying_key().unwrap(), signer.verifying_key());
         let shown = format!("{signer:?}");
         assert!(shown.contains("redacted"));
-        let seed_hex: String = signer.key.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let seed_hex: String = signer
+            .key
+            .to_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert!(!shown.contains(&seed_hex));
     }
 
@@ -307,7 +332,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         std::fs::remove_file(&path).unwrap();
     }
@@ -339,13 +367,24 @@ impl ClientAssertion {
     }
 
     /// Verifies a token: signature, audience, issuer and lifetime.
-    pub fn verify(token: &str, keys: &KeySet, iss: &str, aud: &str, now_unix: i64) -> Result<Self, JwsError> {
+    pub fn verify(
+        token: &str,
+        keys: &KeySet,
+        iss: &str,
+        aud: &str,
+        now_unix: i64,
+    ) -> Result<Self, JwsError> {
         let claim: ClientAssertion = keys.verify(token)?;
         if claim.aud != aud || claim.iss != iss {
             return Err(JwsError::Payload("wrong issuer or audience".into()));
         }
-        if claim.exp <= now_unix || claim.iat > now_unix + 30 || claim.exp - claim.iat > CLIENT_ASSERTION_SECONDS_MAX {
-            return Err(JwsError::Payload("assertion expired or not yet valid".into()));
+        if claim.exp <= now_unix
+            || claim.iat > now_unix + 30
+            || claim.exp - claim.iat > CLIENT_ASSERTION_SECONDS_MAX
+        {
+            return Err(JwsError::Payload(
+                "assertion expired or not yet valid".into(),
+            ));
         }
         Ok(claim)
     }

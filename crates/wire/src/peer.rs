@@ -81,27 +81,33 @@ impl Peer {
     ) -> Result<PeerResponse, PeerError> {
         let mut builder = Request::builder().method(method).uri(path);
         for (name, value) in headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| PeerError::Request(e.to_string()))?;
-            let value = HeaderValue::from_str(value).map_err(|e| PeerError::Request(e.to_string()))?;
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| PeerError::Request(e.to_string()))?;
+            let value =
+                HeaderValue::from_str(value).map_err(|e| PeerError::Request(e.to_string()))?;
             builder = builder.header(name, value);
         }
         let body = match json_body {
             Some(value) => {
                 builder = builder.header(header::CONTENT_TYPE, "application/json");
-                Body::from(serde_json::to_vec(value).map_err(|e| PeerError::Request(e.to_string()))?)
+                Body::from(
+                    serde_json::to_vec(value).map_err(|e| PeerError::Request(e.to_string()))?,
+                )
             }
             None => Body::empty(),
         };
-        let request = builder.body(body).map_err(|e| PeerError::Request(e.to_string()))?;
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .map_err(|e| PeerError::Transport {
-                peer: self.name.clone(),
-                reason: e.to_string(),
-            })?;
+        let request = builder
+            .body(body)
+            .map_err(|e| PeerError::Request(e.to_string()))?;
+        let response =
+            self.router
+                .clone()
+                .oneshot(request)
+                .await
+                .map_err(|e| PeerError::Transport {
+                    peer: self.name.clone(),
+                    reason: e.to_string(),
+                })?;
         let status = response.status();
         let limited = http_body_util::Limited::new(response.into_body(), RESPONSE_BYTES_MAX);
         let body = limited
@@ -128,7 +134,10 @@ impl Peer {
             return Err(PeerError::Status {
                 peer: self.name.clone(),
                 status: response.status,
-                body: String::from_utf8_lossy(&response.body).chars().take(500).collect(),
+                body: String::from_utf8_lossy(&response.body)
+                    .chars()
+                    .take(500)
+                    .collect(),
             });
         }
         serde_json::from_slice(&response.body).map_err(|e| PeerError::Decode {
@@ -137,7 +146,11 @@ impl Peer {
         })
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, path: &str, headers: &[(&str, &str)]) -> Result<T, PeerError> {
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<T, PeerError> {
         self.call(Method::GET, path, headers, None).await
     }
 
@@ -163,14 +176,21 @@ mod tests {
         let router = Router::new().route(
             "/hello",
             get(|headers: axum::http::HeaderMap| async move {
-                let who = headers.get("x-who").and_then(|v| v.to_str().ok()).unwrap_or("?").to_owned();
+                let who = headers
+                    .get("x-who")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("?")
+                    .to_owned();
                 Json(serde_json::json!({ "hi": who }))
             }),
         );
         let peer = Peer::in_process("test", router);
         let value: serde_json::Value = peer.get("/hello", &[("x-who", "bank")]).await.unwrap();
         assert_eq!(value["hi"], "bank");
-        let err = peer.get::<serde_json::Value>("/nope", &[]).await.unwrap_err();
+        let err = peer
+            .get::<serde_json::Value>("/nope", &[])
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
     }
 }
