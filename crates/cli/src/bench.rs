@@ -135,3 +135,115 @@ pub async fn chat(
         max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
     })
 }
+
+#[derive(Debug, Serialize)]
+pub struct AuditBenchReport {
+    pub entries: u64,
+    pub signed_heads: u64,
+    pub append_seconds: f64,
+    pub verify_seconds: f64,
+    pub ok: bool,
+}
+
+/// Fills the consent manager's access log up to `entries` (in batches of
+/// `per_head`, one signed tree head per batch) and times `audit verify`.
+pub async fn audit(
+    system: &System,
+    entries: u64,
+    per_head: u64,
+) -> anyhow::Result<AuditBenchReport> {
+    use anumati_consent::log::NewEntry;
+    let started = Instant::now();
+    let existing = system
+        .consent
+        .log()
+        .latest_head()
+        .await?
+        .map_or(0, |h| h.tree_size);
+    let mut written = existing;
+    while written < entries {
+        let n = per_head.min(entries - written);
+        let batch: Vec<NewEntry> = (0..n)
+            .map(|i| NewEntry {
+                event: "data.fetch",
+                actor: "anumati-chat".into(),
+                customer: Some(format!("cus_{:06}", (written + i) % 100_000)),
+                consent_id: Some(format!("cst_{:032x}", (written + i) % 100_000)),
+                purpose: Some("102".into()),
+                data_kinds: vec!["SUMMARY".into(), "TRANSACTIONS".into()],
+                refused: None,
+            })
+            .collect();
+        system.consent.record_batch(&batch).await?;
+        written += n;
+    }
+    let append_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let report =
+        anumati_consent::log::verify_all(system.consent.store().pool(), &system.consent.key_set())
+            .await?;
+    Ok(AuditBenchReport {
+        entries: report.entries,
+        signed_heads: report.signed_heads,
+        append_seconds,
+        verify_seconds: started.elapsed().as_secs_f64(),
+        ok: report.ok(),
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct FiBenchReport {
+    pub requests: usize,
+    pub median_us: f64,
+    pub p99_us: f64,
+    pub what: &'static str,
+}
+
+/// Times whole data requests, one at a time: the app's key generation, the
+/// consent manager's relay and log append, the bank's artefact verification,
+/// nonce and frequency bookkeeping, encryption and signing, and the app's
+/// signature check and decryption.
+pub async fn fi(system: &System, requests: usize) -> anyhow::Result<FiBenchReport> {
+    let customers = system.bank.store().customers(0, 1).await?;
+    let login = &customers.first().context("no customers")?.login;
+    let mut times = Vec::with_capacity(requests);
+    let mut artefact = None;
+    for i in 0..requests {
+        // A consent allows FETCHES_PER_DAY requests: take a new one before it runs out.
+        if i % (anumati_app::FETCHES_PER_DAY as usize - 1) == 0 {
+            crate::system::grant_consent(
+                system,
+                login,
+                anumati_domain::consent::ConsentMode::Store,
+            )
+            .await?;
+            let link = system
+                .app
+                .store()
+                .active_link(login)
+                .await?
+                .context("no link")?;
+            artefact = Some(anumati_wire::jws::peek_unverified::<
+                anumati_domain::consent::ConsentArtefact,
+            >(
+                link.artefact.as_deref().context("no artefact")?
+            )?);
+        }
+        let artefact = artefact.as_ref().expect("granted above");
+        let t0 = Instant::now();
+        system
+            .app
+            .fetch(&artefact)
+            .await
+            .map_err(|e| anyhow::anyhow!("fetch failed: {e:?}"))?;
+        times.push(t0.elapsed());
+    }
+    times.sort();
+    let at = |p: usize| times[(times.len() * p / 100).min(times.len() - 1)].as_secs_f64() * 1e6;
+    Ok(FiBenchReport {
+        requests,
+        median_us: at(50),
+        p99_us: at(99),
+        what: "one FI request end to end in one process: relay, log append, verification, encryption, signing, decryption",
+    })
+}

@@ -62,6 +62,23 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Time `audit verify` over a log filled to ENTRIES entries.
+    Audit {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: u64,
+        /// Entries per signed tree head while filling.
+        #[arg(long, default_value_t = 1_000)]
+        per_head: u64,
+    },
+    /// Cost of one data request end to end (relay, verification, encryption, decryption).
+    Fi {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+    },
     /// Chat turns per second and latency through the HTTP chat API.
     Chat {
         #[command(flatten)]
@@ -243,6 +260,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Verify { data, json }) => {
             init_tracing("warn");
             audit_verify(&data_dir(&data, &config), json).await
+        }
+        Command::Bench(BenchCommand::Audit {
+            data,
+            entries,
+            per_head,
+        }) => {
+            init_tracing("error");
+            let system = open_existing(&data_dir(&data, &config)).await?;
+            let report = anumati::bench::audit(&system, entries, per_head.max(1)).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Fi { data, requests }) => {
+            init_tracing("error");
+            let system = open_existing(&data_dir(&data, &config)).await?;
+            let report = anumati::bench::fi(&system, requests.max(1)).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
         }
         Command::Bench(BenchCommand::Chat {
             data,

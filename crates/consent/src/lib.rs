@@ -209,6 +209,18 @@ impl ConsentManager {
         &self.inner.log
     }
 
+    /// Appends several entries under one signed tree head (bulk loads, benchmarks).
+    pub async fn record_batch(
+        &self,
+        entries: &[log::NewEntry],
+    ) -> Result<log::SignedTreeHead, ConsentError> {
+        Ok(self
+            .inner
+            .log
+            .append(&self.inner.signer, self.now(), entries)
+            .await?)
+    }
+
     /// Appends to the access log. A consent change or a data access that
     /// cannot be logged must not happen, so callers propagate the error.
     pub async fn record(&self, entry: log::NewEntry) -> Result<log::SignedTreeHead, ConsentError> {
