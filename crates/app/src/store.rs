@@ -263,18 +263,6 @@ impl AppStore {
 
     /// The user's newest active consent, if any.
     pub async fn active_link(&self, login: &str) -> Result<Option<Link>, StoreError> {
-        let row: Option<(String, Option<String>, Option<String>, String)> = sqlx::query_as(
-            "SELECT handle, consent_id, artefact, status FROM links WHERE login = ? AND status = 'ACTIVE'
-             ORDER BY updated_at DESC, handle LIMIT 1",
-        )
-        .bind(login)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(handle, consent_id, artefact, status)| Link {
-            handle,
-            consent_id,
-            artefact,
-            status,
-        }))
+        self.link_with_status(login, "ACTIVE").await
     }
 }

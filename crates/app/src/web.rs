@@ -21,6 +21,7 @@ use axum::{Form, Json, Router};
 use futures_util::Stream;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
+use anumati_wire::api::ErrorBody;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::{AppError, ChatApp, Reply};
@@ -43,7 +44,7 @@ const BODY_BYTES_MAX: usize = 16 * 1024;
         MessageRequest,
         Reply,
         ErrorBody,
-        ErrorDetail
+        anumati_wire::api::ErrorDetail
     ))
 )]
 pub struct ApiDoc;
@@ -65,17 +66,6 @@ pub fn router(app: ChatApp) -> Router {
         .with_state(app)
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    pub code: String,
-    pub message: String,
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {
@@ -90,24 +80,7 @@ impl IntoResponse for AppError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
-        if status.is_server_error() {
-            tracing::error!(error = %self, "chat app request failed");
-        }
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            "internal error".to_owned()
-        } else {
-            self.to_string()
-        };
-        (
-            status,
-            Json(ErrorBody {
-                error: ErrorDetail {
-                    code: code.to_owned(),
-                    message,
-                },
-            }),
-        )
-            .into_response()
+        anumati_wire::api::error_response(status, code, &self, "chat app")
     }
 }
 
@@ -172,7 +145,9 @@ function add(kind, text, intent, link) {
   div.textContent = text;
   if (link) {
     const a = document.createElement('a');
-    a.href = link; a.textContent = 'Link my bank'; a.className = 'link-bank';
+    a.href = link;
+    a.textContent = intent === 'export_data' ? 'Download my data (JSON)' : 'Link my bank';
+    a.className = intent === 'export_data' ? 'export' : 'link-bank';
     div.appendChild(document.createElement('br')); div.appendChild(a);
   }
   messages.appendChild(div);

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use anumati_wire::api::ErrorBody;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::fi::{FiRequest, SignedFi};
@@ -38,7 +39,7 @@ use crate::{BankError, BankNode};
         LinkableAccount,
         ConsentNotification,
         ErrorBody,
-        ErrorDetail
+        anumati_wire::api::ErrorDetail
     ))
 )]
 pub struct ApiDoc;
@@ -51,18 +52,6 @@ pub fn router(node: BankNode) -> Router {
         .route("/v1/consent-notifications", post(consent_notification))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .with_state(node)
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable machine-readable code.
-    pub code: String,
-    pub message: String,
 }
 
 impl IntoResponse for BankError {
@@ -84,26 +73,7 @@ impl IntoResponse for BankError {
             BankError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             BankError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
-        if status.is_server_error() {
-            tracing::error!(error = %self, "bank node request failed");
-        } else {
-            tracing::warn!(code, reason = %self, "bank node refused a request");
-        }
-        let message = if status.is_server_error() {
-            "internal error".to_owned()
-        } else {
-            self.to_string()
-        };
-        (
-            status,
-            Json(ErrorBody {
-                error: ErrorDetail {
-                    code: code.to_owned(),
-                    message,
-                },
-            }),
-        )
-            .into_response()
+        anumati_wire::api::error_response(status, code, &self, "bank node")
     }
 }
 

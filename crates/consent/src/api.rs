@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use anumati_wire::api::ErrorBody;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::{ConsentError, ConsentManager, ConsentRequest};
@@ -43,7 +44,7 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
         ConsentView,
         Jwks,
         ErrorBody,
-        ErrorDetail,
+        anumati_wire::api::ErrorDetail,
         CustomerLog,
         crate::log::LogEntry,
         crate::log::SignedTreeHead
@@ -70,17 +71,6 @@ pub fn router(cm: ConsentManager) -> Router {
         .with_state(cm)
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    pub code: String,
-    pub message: String,
-}
-
 impl ConsentError {
     pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -99,26 +89,7 @@ impl ConsentError {
 impl IntoResponse for ConsentError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if status.is_server_error() {
-            tracing::error!(error = %self, "consent manager request failed");
-        } else {
-            tracing::warn!(code, reason = %self, "consent manager refused a request");
-        }
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            "internal error".to_owned()
-        } else {
-            self.to_string()
-        };
-        (
-            status,
-            Json(ErrorBody {
-                error: ErrorDetail {
-                    code: code.to_owned(),
-                    message,
-                },
-            }),
-        )
-            .into_response()
+        anumati_wire::api::error_response(status, code, &self, "consent manager")
     }
 }
 

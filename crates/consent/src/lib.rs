@@ -320,16 +320,7 @@ impl ConsentManager {
         if record.consumer_id != consumer_id {
             return Err(ConsentError::NotFound);
         }
-        self.record(log::NewEntry {
-            event: "data.erased",
-            actor: consumer_id.to_owned(),
-            customer: record.customer_id.clone(),
-            consent_id: Some(consent_id.to_owned()),
-            purpose: Some(record.request.purpose_code.clone()),
-            data_kinds: kinds_of(&record.request.consent_types),
-            ..Default::default()
-        })
-        .await?;
+        self.record(entry_about(&record, "data.erased", consumer_id, Some(consent_id))).await?;
         Ok(())
     }
 
@@ -633,16 +624,7 @@ impl ConsentManager {
             ConsentStatus::Paused => "consent.paused",
             _ => "consent.resumed",
         };
-        self.record(log::NewEntry {
-            event,
-            actor: consumer_id.to_owned(),
-            customer: record.customer_id.clone(),
-            consent_id: Some(consent_id.to_owned()),
-            purpose: Some(record.request.purpose_code.clone()),
-            data_kinds: kinds_of(&record.request.consent_types),
-            ..Default::default()
-        })
-        .await?;
+        self.record(entry_about(&record, event, consumer_id, Some(consent_id))).await?;
         tracing::info!(
             consent = consent_id,
             status = status.as_str(),
@@ -667,16 +649,7 @@ impl ConsentManager {
                 .store
                 .set_status(consent_id, ConsentStatus::Expired, now)
                 .await?;
-            self.record(log::NewEntry {
-                event: "consent.expired",
-                actor: self.inner.id.clone(),
-                customer: record.customer_id.clone(),
-                consent_id: Some(consent_id.to_owned()),
-                purpose: Some(record.request.purpose_code.clone()),
-                data_kinds: kinds_of(&record.request.consent_types),
-                ..Default::default()
-            })
-            .await?;
+            self.record(entry_about(record, "consent.expired", &self.inner.id, Some(consent_id))).await?;
             self.notify_consumer(&record.consumer_id, consent_id, ConsentStatus::Expired, now)
                 .await;
             tracing::info!(consent = consent_id, "consent expired");
@@ -800,6 +773,19 @@ impl ConsentManager {
             )));
         }
         Ok(())
+    }
+}
+
+/// A log entry about a stored consent.
+fn entry_about(record: &store::ConsentRecord, event: &'static str, actor: &str, consent_id: Option<&str>) -> log::NewEntry {
+    log::NewEntry {
+        event,
+        actor: actor.to_owned(),
+        customer: record.customer_id.clone(),
+        consent_id: consent_id.map(str::to_owned),
+        purpose: Some(record.request.purpose_code.clone()),
+        data_kinds: kinds_of(&record.request.consent_types),
+        refused: None,
     }
 }
 

@@ -8,6 +8,7 @@
 //!   role can reach another only through the same public API an outside
 //!   client uses — never through its database or its Rust types.
 
+pub mod api;
 pub mod clock;
 pub mod html;
 pub mod jws;

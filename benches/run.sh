@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the benchmarks recorded in BENCHMARKS.md (not tests: nothing asserts).
+#   benches/run.sh [WORKDIR]      (default /tmp/anumati-bench; needs ~9 GB free for the 100k bank)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -p anumati >/dev/null
+A="$PWD/target/release/anumati"
+W="${1:-/tmp/anumati-bench}"
+rm -rf "$W" && mkdir -p "$W"
+
+echo "== simulate 10,000 customers x 12 months (3 runs)"
+for i in 1 2 3; do
+  rm -rf "$W/s10k"
+  "$A" simulate --customers 10000 --months 12 --seed 7 --end 2026-10-31 --data "$W/s10k" --json
+done
+
+echo "== simulate 100,000 customers x 12 months"
+"$A" simulate --customers 100000 --months 12 --seed 7 --end 2026-10-31 --data "$W/s100k" --json
+du -sh "$W/s100k/bank"
+
+echo "== chat turns through the HTTP chat API, 100k-customer bank (1,000 users, 32 in flight)"
+"$A" bench chat --data "$W/s100k" --users 1000 --requests 20000 --concurrency 32
+
+echo "== one FI data request end to end (2,000 sequential)"
+"$A" bench fi --data "$W/s10k" --requests 2000
+
+echo "== audit verify over 1,000,000 log entries"
+"$A" bench audit --data "$W/s10k" --entries 1000000 --per-head 1000
+"$A" audit verify --data "$W/s10k"
