@@ -22,6 +22,8 @@ CREATE TABLE links (
     artefact     TEXT,
     approval_url TEXT NOT NULL,
     status     TEXT NOT NULL,
+    -- Order of activation: the newest active consent is the one the chat uses.
+    activated_seq BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

@@ -152,7 +152,9 @@ impl AppStore {
         artefact: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE links SET status = ?, consent_id = COALESCE(?, consent_id), artefact = COALESCE(?, artefact), updated_at = ? WHERE handle = ?")
+        sqlx::query("UPDATE links SET status = ?1, consent_id = COALESCE(?2, consent_id), artefact = COALESCE(?3, artefact), updated_at = ?4,
+                    activated_seq = CASE WHEN ?1 = 'ACTIVE' THEN (SELECT COALESCE(MAX(activated_seq), 0) + 1 FROM links) ELSE activated_seq END
+             WHERE handle = ?5")
             .bind(status)
             .bind(consent_id)
             .bind(artefact)
@@ -206,7 +208,7 @@ impl AppStore {
     ) -> Result<Option<Link>, StoreError> {
         let row: Option<(String, Option<String>, Option<String>, String)> = sqlx::query_as(
             "SELECT handle, consent_id, artefact, status FROM links WHERE login = ? AND status = ?
-             ORDER BY updated_at DESC, handle LIMIT 1",
+             ORDER BY COALESCE(activated_seq, 0) DESC, updated_at DESC, handle LIMIT 1",
         )
         .bind(login)
         .bind(status)
@@ -245,7 +247,7 @@ impl AppStore {
     /// Every link of a user, newest first.
     pub async fn links_of(&self, login: &str) -> Result<Vec<Link>, StoreError> {
         let rows: Vec<(String, Option<String>, Option<String>, String)> = sqlx::query_as(
-            "SELECT handle, consent_id, artefact, status FROM links WHERE login = ? ORDER BY updated_at DESC, handle",
+            "SELECT handle, consent_id, artefact, status FROM links WHERE login = ? ORDER BY COALESCE(activated_seq, 0) DESC, updated_at DESC, handle",
         )
         .bind(login)
         .fetch_all(&self.pool)

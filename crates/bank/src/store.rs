@@ -222,7 +222,9 @@ impl BankStore {
     }
 
     /// Records a fetch under a consent unless `max` fetches were already made
-    /// since `since`; the count and the insert are one transaction.
+    /// since `since`. One statement, so concurrent requests cannot both pass
+    /// the count (a read-then-write transaction would also fail under load
+    /// with SQLITE_BUSY_SNAPSHOT when upgrading to a writer).
     pub async fn try_record_fetch(
         &self,
         consent_id: &str,
@@ -232,28 +234,21 @@ impl BankStore {
         at: Timestamp,
         max: u32,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM data_fetches WHERE consent_id = ? AND at >= ?",
-        )
-        .bind(consent_id)
-        .bind(since.as_second())
-        .fetch_one(&mut *tx)
-        .await?;
-        if count >= i64::from(max) {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO data_fetches (consent_id, account_id, kind, at) VALUES (?, ?, ?, ?)",
+        let done = sqlx::query(
+            "INSERT INTO data_fetches (consent_id, account_id, kind, at)
+             SELECT ?, ?, ?, ?
+             WHERE (SELECT COUNT(*) FROM data_fetches WHERE consent_id = ? AND at >= ?) < ?",
         )
         .bind(consent_id)
         .bind(account.as_str())
         .bind(kind)
         .bind(at.as_second())
-        .execute(&mut *tx)
+        .bind(consent_id)
+        .bind(since.as_second())
+        .bind(i64::from(max))
+        .execute(&self.pool)
         .await?;
-        tx.commit().await?;
-        Ok(true)
+        Ok(done.rows_affected() == 1)
     }
 }
 

@@ -96,8 +96,12 @@ pub async fn chat(
                     .json(&serde_json::json!({ "text": message }))
                     .send()
                     .await;
+                // A turn counts only if it carried the customer's data, not an apology.
                 let good = match res {
-                    Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                    Ok(r) if r.status().is_success() => r
+                        .json::<serde_json::Value>()
+                        .await
+                        .is_ok_and(|reply| reply["data"].as_object().is_some_and(|d| !d.is_empty())),
                     _ => false,
                 };
                 latencies.push(t0.elapsed());
