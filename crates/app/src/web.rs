@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 
+use anumati_wire::api::ErrorBody;
 use anumati_wire::html::{cookie, esc, page, random_token};
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -21,7 +22,6 @@ use axum::{Form, Json, Router};
 use futures_util::Stream;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
-use anumati_wire::api::ErrorBody;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::{AppError, ChatApp, Reply};

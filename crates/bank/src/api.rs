@@ -9,6 +9,7 @@
 //! (mounted under `/bank`).
 
 use anumati_domain::{AccountId, AccountKind, CustomerId};
+use anumati_wire::api::ErrorBody;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +17,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use anumati_wire::api::ErrorBody;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::fi::{FiRequest, SignedFi};

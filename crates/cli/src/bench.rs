@@ -37,6 +37,12 @@ pub async fn chat(
         !customers.is_empty(),
         "the bank has no customers; run `anumati simulate` first"
     );
+    if !system.app.user_exists(&customers[0].login).await? {
+        // A data directory whose chat app was reset: give the customers their chat logins again.
+        system
+            .provision_chat_users(&anumati_bank::api::hash_password(DEMO_PASSWORD))
+            .await?;
+    }
     for c in &customers {
         if system.app.store().active_link(&c.login).await?.is_none() {
             crate::grant_default_consent(&system, &c.login).await?;
@@ -98,10 +104,11 @@ pub async fn chat(
                     .await;
                 // A turn counts only if it carried the customer's data, not an apology.
                 let good = match res {
-                    Ok(r) if r.status().is_success() => r
-                        .json::<serde_json::Value>()
-                        .await
-                        .is_ok_and(|reply| reply["data"].as_object().is_some_and(|d| !d.is_empty())),
+                    Ok(r) if r.status().is_success() => {
+                        r.json::<serde_json::Value>().await.is_ok_and(|reply| {
+                            reply["data"].as_object().is_some_and(|d| !d.is_empty())
+                        })
+                    }
                     _ => false,
                 };
                 latencies.push(t0.elapsed());
@@ -210,6 +217,11 @@ pub struct FiBenchReport {
 pub async fn fi(system: &System, requests: usize) -> anyhow::Result<FiBenchReport> {
     let customers = system.bank.store().customers(0, 1).await?;
     let login = &customers.first().context("no customers")?.login;
+    if !system.app.user_exists(login).await? {
+        system
+            .provision_chat_users(&anumati_bank::api::hash_password(DEMO_PASSWORD))
+            .await?;
+    }
     let mut times = Vec::with_capacity(requests);
     let mut artefact = None;
     for i in 0..requests {
@@ -237,7 +249,7 @@ pub async fn fi(system: &System, requests: usize) -> anyhow::Result<FiBenchRepor
         let t0 = Instant::now();
         system
             .app
-            .fetch(&artefact)
+            .fetch(artefact)
             .await
             .map_err(|e| anyhow::anyhow!("fetch failed: {e:?}"))?;
         times.push(t0.elapsed());

@@ -453,3 +453,73 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         .unwrap()
         .is_none());
 }
+
+#[tokio::test]
+async fn a_purpose_the_customer_did_not_grant_is_refused_and_logged() {
+    let run = start().await;
+    let base = format!("http://{}", run.addr);
+    let user = run.system.bank.store().customers(0, 1).await.unwrap()[0]
+        .login
+        .clone();
+    let (consent_id, _, _) = anumati::grant_default_consent(&run.system, &user)
+        .await
+        .unwrap();
+    // Call the consent manager as the chat app would, but for advertising (not a ReBIT purpose)
+    // and for wealth management (a purpose the customer did not grant).
+    let app_key = anumati_wire::jws::Signer::load_or_create(
+        "app-1",
+        &run.system
+            .data
+            .role(anumati_store::Role::App)
+            .join("signing.key"),
+    )
+    .unwrap();
+    for purpose in ["advertising", "101"] {
+        let assertion = app_key.sign(&anumati_wire::jws::ClientAssertion::new(
+            "anumati-chat",
+            "anumati-consent",
+            jiff::Timestamp::now().as_second(),
+        ));
+        let keys = anumati_fi_crypto::EphemeralKeyPair::generate(
+            jiff::Timestamp::now() + jiff::SignedDuration::from_mins(5),
+        );
+        let res = reqwest::Client::new()
+            .post(format!("{base}/cm/v1/fi/fetch"))
+            .header("x-client-id", "anumati-chat")
+            .header("x-client-assertion", assertion)
+            .json(&json!({ "consent_id": consent_id, "txnid": "t", "purpose": purpose, "KeyMaterial": keys.key_material() }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{purpose}");
+        assert!(!res.text().await.unwrap().contains("encryptedFI"));
+    }
+    let customer = run
+        .system
+        .bank
+        .store()
+        .customer_by_login(&user)
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let log = run
+        .system
+        .consent
+        .log()
+        .of_customer(customer.id.as_str(), jiff::Timestamp::UNIX_EPOCH, 10)
+        .await
+        .unwrap();
+    for (entry, purpose) in log.iter().take(2).zip(["101", "advertising"]) {
+        assert_eq!(
+            (entry.event.as_str(), entry.outcome.as_str()),
+            ("data.fetch", "refused")
+        );
+        assert_eq!(entry.purpose.as_deref(), Some(purpose));
+        assert!(
+            entry.reason.as_deref().unwrap().contains("purpose"),
+            "{:?}",
+            entry.reason
+        );
+    }
+}

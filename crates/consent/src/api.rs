@@ -5,6 +5,7 @@
 //! JWS signed with the data user's registered Ed25519 key).
 
 use anumati_domain::consent::ConsentStatus;
+use anumati_wire::api::ErrorBody;
 use anumati_wire::jws::PublicJwk;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -12,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use anumati_wire::api::ErrorBody;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::{ConsentError, ConsentManager, ConsentRequest};

@@ -320,7 +320,13 @@ impl ConsentManager {
         if record.consumer_id != consumer_id {
             return Err(ConsentError::NotFound);
         }
-        self.record(entry_about(&record, "data.erased", consumer_id, Some(consent_id))).await?;
+        self.record(entry_about(
+            &record,
+            "data.erased",
+            consumer_id,
+            Some(consent_id),
+        ))
+        .await?;
         Ok(())
     }
 
@@ -624,7 +630,8 @@ impl ConsentManager {
             ConsentStatus::Paused => "consent.paused",
             _ => "consent.resumed",
         };
-        self.record(entry_about(&record, event, consumer_id, Some(consent_id))).await?;
+        self.record(entry_about(&record, event, consumer_id, Some(consent_id)))
+            .await?;
         tracing::info!(
             consent = consent_id,
             status = status.as_str(),
@@ -649,7 +656,13 @@ impl ConsentManager {
                 .store
                 .set_status(consent_id, ConsentStatus::Expired, now)
                 .await?;
-            self.record(entry_about(record, "consent.expired", &self.inner.id, Some(consent_id))).await?;
+            self.record(entry_about(
+                record,
+                "consent.expired",
+                &self.inner.id,
+                Some(consent_id),
+            ))
+            .await?;
             self.notify_consumer(&record.consumer_id, consent_id, ConsentStatus::Expired, now)
                 .await;
             tracing::info!(consent = consent_id, "consent expired");
@@ -777,7 +790,12 @@ impl ConsentManager {
 }
 
 /// A log entry about a stored consent.
-fn entry_about(record: &store::ConsentRecord, event: &'static str, actor: &str, consent_id: Option<&str>) -> log::NewEntry {
+fn entry_about(
+    record: &store::ConsentRecord,
+    event: &'static str,
+    actor: &str,
+    consent_id: Option<&str>,
+) -> log::NewEntry {
     log::NewEntry {
         event,
         actor: actor.to_owned(),

@@ -21,7 +21,12 @@ pub struct ErrorDetail {
 
 /// Logs a failed request (an error for 5xx, a warning otherwise) and answers
 /// with [`ErrorBody`]. A 500's message is generic: its cause stays in the log.
-pub fn error_response(status: StatusCode, code: &str, error: &dyn std::fmt::Display, role: &str) -> Response {
+pub fn error_response(
+    status: StatusCode,
+    code: &str,
+    error: &dyn std::fmt::Display,
+    role: &str,
+) -> Response {
     if status.is_server_error() {
         tracing::error!(role, code, error = %error, "request failed");
     } else {
@@ -32,5 +37,14 @@ pub fn error_response(status: StatusCode, code: &str, error: &dyn std::fmt::Disp
     } else {
         error.to_string()
     };
-    (status, Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message } })).into_response()
+    (
+        status,
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+            },
+        }),
+    )
+        .into_response()
 }
