@@ -209,6 +209,8 @@ async fn index(
     };
     let linked = matches!(app.store().active_link(&login).await, Ok(Some(_)));
     let notice = match q.get("linked").map(String::as_str) {
+        // The greeting already says so.
+        Some("ACTIVE") if linked => None,
         Some("ACTIVE") => Some("Your bank is linked."),
         Some("REJECTED") => Some("You denied the request, so nothing is shared."),
         _ => None,

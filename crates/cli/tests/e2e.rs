@@ -523,3 +523,52 @@ async fn a_purpose_the_customer_did_not_grant_is_refused_and_logged() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_role_serves_its_openapi_document() {
+    let run = start().await;
+    let base = format!("http://{}", run.addr);
+    for (path, expected) in [
+        (
+            "/openapi.json",
+            vec![
+                "/api/login",
+                "/api/messages",
+                "/api/export",
+                "/v1/consent-notifications",
+            ],
+        ),
+        (
+            "/cm/openapi.json",
+            vec![
+                "/v1/consents",
+                "/v1/consents/{handle}",
+                "/v1/consents/{consent_id}/revoke",
+                "/v1/fi/fetch",
+                "/v1/log/sth",
+                "/v1/log/proof",
+                "/v1/log/consistency",
+            ],
+        ),
+        (
+            "/bank/openapi.json",
+            vec![
+                "/v1/fi/fetch",
+                "/v1/customer-auth",
+                "/v1/consent-notifications",
+                "/.well-known/jwks.json",
+            ],
+        ),
+    ] {
+        let doc: serde_json::Value = reqwest::get(format!("{base}{path}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{path}");
+        for p in expected {
+            assert!(doc["paths"].get(p).is_some(), "{path} documents {p}");
+        }
+    }
+}

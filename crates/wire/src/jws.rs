@@ -389,3 +389,24 @@ impl ClientAssertion {
         Ok(claim)
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever arrives as a token, verification answers with an error, never a panic.
+        #[test]
+        fn arbitrary_tokens_never_panic(token in ".{0,300}", parts in proptest::collection::vec("[A-Za-z0-9_-]{0,80}", 0..5)) {
+            let signer = Signer::generate("k");
+            let mut keys = KeySet::new();
+            keys.insert(signer.kid(), signer.verifying_key());
+            let _ = keys.verify_bytes(&token);
+            let joined = parts.join(".");
+            prop_assert!(keys.verify_bytes(&joined).is_err());
+            let _ = peek_unverified::<serde_json::Value>(&joined);
+            let _ = ClientAssertion::verify(&joined, &keys, "a", "b", 0);
+        }
+    }
+}
