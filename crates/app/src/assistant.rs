@@ -316,6 +316,16 @@ impl ChatApp {
         }
         let log: Log = serde_json::from_slice(&response.body)
             .map_err(|e| AppError::ConsentManager(e.to_string()))?;
+        // The head must carry the consent manager's signature over exactly its fields.
+        let head_verified = log.head.as_ref().is_some_and(|head| {
+            self.consent_manager_keys()
+                .verify::<serde_json::Value>(head["signature"].as_str().unwrap_or(""))
+                .is_ok_and(|claims| {
+                    claims["tree_size"] == head["tree_size"]
+                        && claims["root_hash"] == head["root_hash"]
+                        && claims["timestamp"] == head["timestamp"]
+                })
+        });
         let mut text = format!(
             "{} ({} entries, last {days} days):",
             if hi {
@@ -357,7 +367,7 @@ impl ChatApp {
             u.intent,
             u.confidence_milli,
             text,
-            serde_json::json!({ "entries": log.entries, "head": log.head }),
+            serde_json::json!({ "entries": log.entries, "head": log.head, "head_verified": head_verified }),
         ))
     }
 

@@ -503,6 +503,7 @@ async fn the_customer_sees_and_controls_sharing_in_chat() {
         .collect();
     assert_eq!(events, vec!["data.fetch", "consent.approved"]);
     assert!(log.data["head"]["signature"].is_string());
+    assert_eq!(log.data["head_verified"], true);
 
     let paused = s.system.app.chat(&s.login, "pause sharing").await.unwrap();
     assert!(paused.data["paused"].is_string());
