@@ -34,6 +34,9 @@ pub struct FiRequest {
     pub key_material: KeyMaterial,
     /// Most transactions per account (default and maximum 5,000), newest first.
     pub limit: Option<u32>,
+    /// Where to go on, per account id: the `next_cursor` of a previous answer.
+    #[serde(default)]
+    pub cursors: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
@@ -91,7 +94,65 @@ fn redact(mut t: Transaction, artefact: &ConsentArtefact) -> Transaction {
     t
 }
 
+/// Cursors are sealed with a key the bank makes at start, bound to the consent
+/// and the account: opaque to the relay, useless under another consent, and
+/// void after a restart (the data user then starts again from the newest).
+fn cursor_aad(artefact: &ConsentArtefact, account: &AccountId) -> Vec<u8> {
+    format!("anumati-cursor/v1\0{}\0{}", artefact.consent_id, account).into_bytes()
+}
+
 impl BankNode {
+    fn seal_cursor(&self, artefact: &ConsentArtefact, account: &AccountId, cursor: &str) -> String {
+        use aes_gcm::aead::{Aead, KeyInit, Payload};
+        let cipher = aes_gcm::Aes256Gcm::new(self.cursor_key().into());
+        let nonce: [u8; 12] = rand::random();
+        let aad = cursor_aad(artefact, account);
+        let mut out = nonce.to_vec();
+        out.extend(
+            cipher
+                .encrypt(
+                    aes_gcm::Nonce::from_slice(&nonce),
+                    Payload {
+                        msg: cursor.as_bytes(),
+                        aad: &aad,
+                    },
+                )
+                .expect("AES-GCM seals a short cursor"),
+        );
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
+    }
+
+    fn open_cursor(
+        &self,
+        artefact: &ConsentArtefact,
+        account: &AccountId,
+        sealed: &str,
+    ) -> Result<String, BankError> {
+        use aes_gcm::aead::{Aead, KeyInit, Payload};
+        let invalid = || {
+            BankError::BadRequest(format!("cursor for {account} is not valid here (or the bank restarted): start from the newest page"))
+        };
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(sealed)
+            .map_err(|_| invalid())?;
+        if bytes.len() < 12 {
+            return Err(invalid());
+        }
+        let (nonce, body) = bytes.split_at(12);
+        let cipher = aes_gcm::Aes256Gcm::new(self.cursor_key().into());
+        let aad = cursor_aad(artefact, account);
+        let plain = cipher
+            .decrypt(
+                aes_gcm::Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| invalid())?;
+        String::from_utf8(plain).map_err(|_| invalid())
+    }
+
     /// Serves an FI request relayed by the consent manager.
     pub async fn fi_fetch(&self, request: &FiRequest) -> Result<SignedFi, BankError> {
         let artefact = self
@@ -181,11 +242,19 @@ impl BankNode {
             } else {
                 None
             };
+            let mut next_cursor = None;
             let transactions = if artefact.consent_types.contains(&ConsentType::Transactions) {
+                let cursor = match request.cursors.get(account.id.as_str()) {
+                    Some(sealed) => Some(self.open_cursor(&artefact, &account.id, sealed)?),
+                    None => None,
+                };
                 let page = self
                     .store()
-                    .transactions(&account, range.0, range.1, limit, None)
+                    .transactions(&account, range.0, range.1, limit, cursor.as_deref())
                     .await?;
+                next_cursor = page
+                    .next_cursor
+                    .map(|c| self.seal_cursor(&artefact, &account.id, &c));
                 Some(
                     page.transactions
                         .into_iter()
@@ -202,6 +271,7 @@ impl BankNode {
                 currency: account.currency.code().to_owned(),
                 summary,
                 transactions,
+                next_cursor,
                 as_of: now,
             };
             let plaintext =

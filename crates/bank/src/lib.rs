@@ -67,6 +67,8 @@ struct Inner {
     id: String,
     store: BankStore,
     signer: anumati_wire::jws::Signer,
+    /// Seals pagination cursors; made at start, never stored.
+    cursor_key: [u8; 32],
     /// The consent manager's public keys; set once the consent manager is known.
     consent_manager_keys: RwLock<KeySet>,
     consent_manager_id: String,
@@ -86,6 +88,7 @@ impl BankNode {
                 id: id.into(),
                 store,
                 signer,
+                cursor_key: rand::random(),
                 consent_manager_keys: RwLock::new(KeySet::new()),
                 consent_manager_id: consent_manager_id.into(),
                 clock,
@@ -103,6 +106,10 @@ impl BankNode {
 
     pub fn now(&self) -> Timestamp {
         self.inner.clock.now()
+    }
+
+    pub(crate) fn cursor_key(&self) -> &[u8; 32] {
+        &self.inner.cursor_key
     }
 
     /// Signs a response with the bank's key.

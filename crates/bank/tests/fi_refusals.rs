@@ -248,6 +248,7 @@ async fn attempt(b: &Bank, faults: &[&str]) -> (u16, String) {
         range,
         key_material,
         limit: None,
+        cursors: Default::default(),
     };
     let assertion = b.cm.sign(&ClientAssertion::new(
         "anumati-consent",
@@ -333,6 +334,7 @@ async fn only_the_consent_manager_may_ask() {
         range: None,
         key_material: EphemeralKeyPair::generate(now + SignedDuration::from_mins(5)).key_material(),
         limit: None,
+        cursors: Default::default(),
     };
     let response = b
         .peer
@@ -359,4 +361,132 @@ proptest! {
             assert_refused(&faults, &outcome);
         });
     }
+}
+
+#[tokio::test]
+async fn pages_of_transactions_join_up_exactly() {
+    let b = bank().await;
+    let now = b.clock.now();
+    let account = b.mine.1[0].clone();
+    let a = artefact(&b, "cst_pages", now, std::slice::from_ref(&account), 1_000);
+    let token = b.cm.sign(&a);
+    let store_account = b.node.store().account(&account).await.unwrap().unwrap();
+    let all = b
+        .node
+        .store()
+        .transactions(&store_account, a.fi_data_range.from, now, 5_000, None)
+        .await
+        .unwrap()
+        .transactions;
+    assert!(all.len() > 20, "enough history to page through");
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let keys = EphemeralKeyPair::generate(now + SignedDuration::from_mins(5));
+        let request = FiRequest {
+            txnid: "p".into(),
+            consent: token.clone(),
+            purpose: "102".into(),
+            range: None,
+            key_material: keys.key_material(),
+            limit: Some(7),
+            cursors: cursor
+                .iter()
+                .map(|c| (account.to_string(), c.clone()))
+                .collect(),
+        };
+        let assertion = b.cm.sign(&ClientAssertion::new(
+            "anumati-consent",
+            "anumati-bank",
+            now.as_second(),
+        ));
+        let response = b
+            .peer
+            .send(
+                Method::POST,
+                "/v1/fi/fetch",
+                &[("x-client-assertion", assertion.as_str())],
+                Some(&serde_json::to_value(&request).unwrap()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status.as_u16(), 200);
+        let signed: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        let body = String::from_utf8_lossy(&response.body);
+        let mut bank_keys = KeySet::new();
+        bank_keys.insert("bank-1", b.node.public_jwk().verifying_key().unwrap());
+        let fi: anumati_bank::fi::FiResponse = bank_keys
+            .verify(signed["signed"].as_str().unwrap())
+            .unwrap();
+        use base64::Engine;
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(&fi.fi[0].encrypted_fi)
+            .unwrap();
+        let plain = anumati_fi_crypto::decrypt(&keys, &fi.key_material, &sealed, now).unwrap();
+        let data: anumati_domain::fi::AccountData = serde_json::from_slice(&plain).unwrap();
+        assert!(data.transactions.as_ref().unwrap().len() <= 7);
+        seen.extend(data.transactions.unwrap());
+        if let Some(next) = &data.next_cursor {
+            assert!(
+                !body.contains(next.as_str()),
+                "the cursor travels only encrypted"
+            );
+        }
+        match data.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+
+    // A cursor from one consent is worthless under another.
+    let other = b.cm.sign(&artefact(
+        &b,
+        "cst_other",
+        now,
+        std::slice::from_ref(&account),
+        10,
+    ));
+    let keys = EphemeralKeyPair::generate(now + SignedDuration::from_mins(5));
+    let first = {
+        let request = FiRequest {
+            txnid: "q".into(),
+            consent: token.clone(),
+            purpose: "102".into(),
+            range: None,
+            key_material: keys.key_material(),
+            limit: Some(3),
+            cursors: Default::default(),
+        };
+        b.node.fi_fetch(&request).await.unwrap()
+    };
+    let mut bank_keys = KeySet::new();
+    bank_keys.insert("bank-1", b.node.public_jwk().verifying_key().unwrap());
+    let fi: anumati_bank::fi::FiResponse = bank_keys.verify(&first.signed).unwrap();
+    use base64::Engine;
+    let plain = anumati_fi_crypto::decrypt(
+        &keys,
+        &fi.key_material,
+        &base64::engine::general_purpose::STANDARD
+            .decode(&fi.fi[0].encrypted_fi)
+            .unwrap(),
+        now,
+    )
+    .unwrap();
+    let data: anumati_domain::fi::AccountData = serde_json::from_slice(&plain).unwrap();
+    let request = FiRequest {
+        txnid: "r".into(),
+        consent: other,
+        purpose: "102".into(),
+        range: None,
+        key_material: EphemeralKeyPair::generate(now + SignedDuration::from_mins(5)).key_material(),
+        limit: Some(3),
+        cursors: [(account.to_string(), data.next_cursor.unwrap())]
+            .into_iter()
+            .collect(),
+    };
+    assert!(matches!(
+        b.node.fi_fetch(&request).await,
+        Err(anumati_bank::BankError::BadRequest(_))
+    ));
 }

@@ -130,6 +130,10 @@ pub struct FetchRequest {
     #[schema(value_type = Object)]
     pub key_material: serde_json::Value,
     pub limit: Option<u32>,
+    /// Per account id, the opaque `next_cursor` the bank sealed into a previous answer.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub cursors: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A customer the bank has authenticated, with the accounts they may link.
@@ -726,6 +730,7 @@ impl ConsentManager {
             "FIDataRange": request.range,
             "KeyMaterial": request.key_material,
             "limit": request.limit,
+            "cursors": request.cursors,
         });
         let assertion = self.inner.signer.sign(&ClientAssertion::new(
             &self.inner.id,

@@ -16,6 +16,10 @@ pub struct AccountData {
     pub summary: Option<Summary>,
     /// Present when the consent covers transactions; newest first.
     pub transactions: Option<Vec<Transaction>>,
+    /// Set when more transactions are in range: send it back (per account) for the next page.
+    /// Opaque, and only inside the encrypted payload, so the relay never sees it.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
     pub as_of: Timestamp,
 }
 
