@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
 use crate::data::{Access, Snapshot};
-use crate::{nlu, AppError, ChatApp, Reply, MESSAGE_CHARS_MAX};
+use crate::{nlu, AppError, ChatApp, Reply, StatusChange, MESSAGE_CHARS_MAX};
 
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
@@ -79,7 +79,7 @@ impl ChatApp {
                 });
             }
             "consent_pause" => {
-                return Ok(match self.change_status(login, "pause").await? {
+                return Ok(match self.change_status(login, StatusChange::Pause).await? {
                     Some(id) => {
                         let mut r = say("Sharing is paused: the bank will refuse the chat app until you say \"resume sharing\".", "साझा करना रोक दिया गया है। फिर से शुरू करने के लिए \"resume sharing\" कहें।");
                         r.data = serde_json::json!({ "paused": id });
@@ -89,7 +89,7 @@ impl ChatApp {
                 });
             }
             "consent_resume" => {
-                return Ok(match self.change_status(login, "resume").await? {
+                return Ok(match self.change_status(login, StatusChange::Resume).await? {
                     Some(id) => {
                         let mut r = plain("Sharing is on again.");
                         r.data = serde_json::json!({ "resumed": id });

@@ -108,6 +108,14 @@ struct Inner {
     streams: Mutex<HashMap<String, broadcast::Sender<Reply>>>,
 }
 
+/// What the customer asks of a consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatusChange {
+    Revoke,
+    Pause,
+    Resume,
+}
+
 pub struct ChatAppConfig {
     pub id: String,
     pub consent_manager_id: String,
@@ -361,35 +369,38 @@ impl ChatApp {
         Ok(())
     }
 
-    /// Revokes the user's active consent at the consent manager, then shreds.
+    /// Revokes every consent the user has given this app (active or paused)
+    /// at the consent manager, then shreds; returns the first one revoked.
     pub async fn revoke(&self, login: &str) -> Result<Option<String>, AppError> {
-        self.change_status(login, "revoke").await
+        let mut first = None;
+        while let Some(id) = self.change_status(login, StatusChange::Revoke).await? {
+            first.get_or_insert(id);
+        }
+        Ok(first)
     }
 
-    /// Pauses (`pause`), resumes (`resume`) or revokes (`revoke`) the user's consent.
+    /// Pauses, resumes or revokes the user's newest consent in the state the change needs.
     pub(crate) async fn change_status(
         &self,
         login: &str,
-        action: &str,
+        change: StatusChange,
     ) -> Result<Option<String>, AppError> {
-        let want = if action == "resume" {
-            "PAUSED"
-        } else {
-            "ACTIVE"
-        };
-        let link = match want {
-            "PAUSED" => self.inner.store.link_with_status(login, "PAUSED").await?,
-            _ => match self.inner.store.active_link(login).await? {
+        let link = match change {
+            StatusChange::Resume => self.inner.store.link_with_status(login, "PAUSED").await?,
+            StatusChange::Pause => self.inner.store.active_link(login).await?,
+            StatusChange::Revoke => match self.inner.store.active_link(login).await? {
                 Some(l) => Some(l),
-                None if action == "revoke" => {
-                    self.inner.store.link_with_status(login, "PAUSED").await?
-                }
-                None => None,
+                None => self.inner.store.link_with_status(login, "PAUSED").await?,
             },
         };
         let Some(link) = link else { return Ok(None) };
         let Some(consent_id) = link.consent_id.clone() else {
             return Ok(None);
+        };
+        let action = match change {
+            StatusChange::Revoke => "revoke",
+            StatusChange::Pause => "pause",
+            StatusChange::Resume => "resume",
         };
         let response = self
             .cm_call(
@@ -404,18 +415,19 @@ impl ChatApp {
                 response.status
             )));
         }
-        match action {
-            "revoke" => self.end_consent(login, &link.handle, "REVOKED").await?,
-            "pause" => {
+        let now = self.now();
+        match change {
+            StatusChange::Revoke => self.end_consent(login, &link.handle, "REVOKED").await?,
+            StatusChange::Pause => {
                 self.inner
                     .store
-                    .set_link_status(&link.handle, "PAUSED", self.now())
+                    .set_link_status(&link.handle, "PAUSED", now)
                     .await?
             }
-            _ => {
+            StatusChange::Resume => {
                 self.inner
                     .store
-                    .set_link_status(&link.handle, "ACTIVE", self.now())
+                    .set_link_status(&link.handle, "ACTIVE", now)
                     .await?
             }
         }

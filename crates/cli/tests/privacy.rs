@@ -525,3 +525,34 @@ async fn the_customer_sees_and_controls_sharing_in_chat() {
         .unwrap();
     assert!(reply.data["balances"].is_array());
 }
+
+#[tokio::test]
+async fn revoke_ends_every_consent_the_customer_gave_the_app() {
+    let s = setup().await;
+    let (first, _, _) = anumati::system::grant_consent(&s.system, &s.login, ConsentMode::Store)
+        .await
+        .unwrap();
+    let (second, _, _) = anumati::system::grant_consent(&s.system, &s.login, ConsentMode::View)
+        .await
+        .unwrap();
+    s.system.app.chat(&s.login, "pause sharing").await.unwrap();
+    s.system.app.chat(&s.login, "revoke access").await.unwrap();
+    for id in [first, second] {
+        let record = s
+            .system
+            .consent
+            .store()
+            .by_consent_id(&id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.status.as_str(), "REVOKED", "{id}");
+    }
+    let reply = s
+        .system
+        .app
+        .chat(&s.login, "what's my balance?")
+        .await
+        .unwrap();
+    assert_eq!(reply.data, serde_json::json!({}));
+}
