@@ -195,3 +195,58 @@ fn same_seed_same_bank() {
     };
     assert_eq!(balances(&a), balances(&b));
 }
+
+#[test]
+fn the_prompt_answers_line_by_line_until_exit() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let login = simulate(&data);
+    ok(&[
+        "consent",
+        "grant",
+        "--data",
+        data.to_str().unwrap(),
+        "--as",
+        &login,
+    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anumati"))
+        .args([
+            "chat",
+            "--data",
+            data.to_str().unwrap(),
+            "--as",
+            &login,
+            "--json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("hello\n\nwhat's my balance?\nमेरा बैलेंस क्या है\nexit\nthanks\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let replies: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let intents: Vec<&str> = replies
+        .iter()
+        .map(|r| r["intent"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        intents,
+        vec!["greeting", "balance", "balance"],
+        "blank lines are skipped and exit ends the session"
+    );
+    assert_eq!(
+        replies[1]["data"]["balances"],
+        replies[2]["data"]["balances"]
+    );
+}
