@@ -43,9 +43,29 @@ enum Command {
     /// The consent manager's access log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Bank statement files (MT940/MT942, camt.052/053/054).
+    #[command(subcommand)]
+    Statement(StatementCommand),
     /// Benchmarks (not tests): figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum StatementCommand {
+    /// Parse a statement file and print its statements (format detected unless given).
+    Parse {
+        file: PathBuf,
+        /// mt940, mt942, camt052, camt053 or camt054.
+        #[arg(long, value_parser = ["mt940", "mt942", "camt052", "camt053", "camt054"])]
+        format: Option<String>,
+        /// One JSON array of statements.
+        #[arg(long)]
+        json: bool,
+        /// Report a statement whose balances do not add up as a warning instead of an error.
+        #[arg(long)]
+        warn_unbalanced: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -256,6 +276,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anumati_domain::consent::ConsentMode::Store
             };
             grant(&data_dir(&data, &config), &login, mode).await
+        }
+        Command::Statement(StatementCommand::Parse {
+            file,
+            format,
+            json,
+            warn_unbalanced,
+        }) => {
+            init_tracing("warn");
+            statement_parse(&file, format.as_deref(), json, warn_unbalanced)
         }
         Command::Audit(AuditCommand::Verify { data, json }) => {
             init_tracing("warn");
@@ -562,6 +591,90 @@ async fn audit_verify(path: &Path, json: bool) -> anyhow::Result<()> {
     }
     if !report.ok() {
         bail!("the access log does not verify");
+    }
+    Ok(())
+}
+
+fn statement_parse(
+    file: &Path,
+    format: Option<&str>,
+    json: bool,
+    warn_unbalanced: bool,
+) -> anyhow::Result<()> {
+    use anumati_formats::{Format, Options};
+    let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
+    let format = format.map(|f| match f {
+        "mt940" => Format::Mt940,
+        "mt942" => Format::Mt942,
+        "camt052" => Format::Camt052,
+        "camt053" => Format::Camt053,
+        _ => Format::Camt054,
+    });
+    let parsed = anumati_formats::parse_bytes(
+        &bytes,
+        format,
+        Options {
+            warn_on_unbalanced: warn_unbalanced,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
+    for warning in &parsed.warnings {
+        eprintln!("warning: {}:{warning}", file.display());
+    }
+    let balance = |b: &Option<anumati_formats::Balance>| {
+        b.as_ref()
+            .map(|b| serde_json::json!({ "amount": b.amount.to_decimal_string(), "date": b.date }))
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let list: Vec<_> = parsed
+            .statements
+            .iter()
+            .map(|s| {
+                let transactions: Vec<_> = s
+                    .transactions
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "booking_date": t.booking_date, "value_date": t.value_date,
+                            "amount": t.amount.to_decimal_string(), "currency": t.amount.currency(),
+                            "reference": t.reference, "description": t.description, "counterparty": t.counterparty,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({
+                    "account": s.account, "currency": s.currency,
+                    "opening_balance": balance(&s.opening_balance), "closing_balance": balance(&s.closing_balance),
+                    "transactions": transactions,
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+    } else {
+        for s in &parsed.statements {
+            let shown = |b: &Option<anumati_formats::Balance>| {
+                b.as_ref()
+                    .map_or("-".to_owned(), |b| format!("{} on {}", b.amount, b.date))
+            };
+            writeln!(
+                out,
+                "{} {}: opening {}, closing {}, {} entries",
+                s.account,
+                s.currency,
+                shown(&s.opening_balance),
+                shown(&s.closing_balance),
+                s.transactions.len()
+            )?;
+            for t in &s.transactions {
+                writeln!(
+                    out,
+                    "  {} {:>14}  {}",
+                    t.booking_date,
+                    t.amount.to_decimal_string(),
+                    t.description
+                )?;
+            }
+        }
     }
     Ok(())
 }

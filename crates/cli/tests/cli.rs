@@ -250,3 +250,37 @@ fn the_prompt_answers_line_by_line_until_exit() {
         replies[2]["data"]["balances"]
     );
 }
+
+#[test]
+fn statement_parse_prints_exact_json_and_names_the_problem() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../formats/tests/fixtures");
+    let file = fixtures.join("mt940_german_swift_crlf.sta");
+    let list: Value = serde_json::from_str(&ok(&[
+        "statement",
+        "parse",
+        file.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    let first = &list[0];
+    assert_eq!(first["currency"], "EUR");
+    assert_eq!(first["opening_balance"]["amount"], "1000.00");
+    assert_eq!(first["closing_balance"]["amount"], "1155.38");
+    assert_eq!(first["transactions"][0]["amount"], "-104.12");
+    assert_eq!(first["transactions"].as_array().unwrap().len(), 4);
+
+    let bad = fixtures.join("mt940_unbalanced.sta");
+    let out = anumati(&["statement", "parse", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mt940_unbalanced.sta:6:6: field 62F"), "{err}");
+    let out = anumati(&[
+        "statement",
+        "parse",
+        bad.to_str().unwrap(),
+        "--warn-unbalanced",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning:"));
+}

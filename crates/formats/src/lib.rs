@@ -1,0 +1,458 @@
+//! Bank statement files, parsed into exact, checked statements.
+//!
+//! # Formats
+//!
+//! - **SWIFT MT940** (customer statement) and **MT942** (interim report), see
+//!   [`mt940`];
+//! - **ISO 20022 camt.053** (statement), **camt.052** (report) and
+//!   **camt.054** (notification), versions 02–13, see [`camt`].
+//!
+//! OFX/QFX and CSV are not implemented yet. [`Format::detect`] tells the
+//! formats apart from the first bytes; [`parse_bytes`] dispatches.
+//!
+//! # camt quirks handled
+//!
+//! Local names only (any namespace, any version); several `Ntry` per
+//! `Stmt`/`Rpt`/`Ntfctn`; batch entries (`NtryDtls` with several `TxDtls`)
+//! split into one entry each, with unique bank references; `CdtDbtInd`,
+//! `RvslInd`; `BookgDt`/`ValDt` as `Dt` or `DtTm`; `Bal` with
+//! `OPBD`/`PRCD` (opening), `CLBD` (closing), `CLAV`, `FWAV`; `Ustrd` and
+//! `Strd/CdtrRefInf/Ref`; `BkTxCd` (`Domn/Fmly/SubFmlyCd` or `Prtry`);
+//! charges (`Chrgs`, kept as `CHRG` details); the amount in the account
+//! currency, never `InstdAmt` in a foreign one; statements without entries.
+//!
+//! # MT940 quirks handled
+//!
+//! - CRLF or LF line ends, a UTF-8 BOM, blank lines, the SWIFT block wrappers
+//!   `{1:…}{2:…}{3:…}{4:` … `-}` (and a trailing `{5:…}`), several
+//!   statements per file, a lone `-` as message end;
+//! - `:60F:`/`:60M:` and `:62F:`/`:62M:` (intermediate) balances, `:64:`,
+//!   `:65:` (several), MT942's `:34F:`, `:13D:`, `:90D:`/`:90C:`;
+//! - `:61:` with an optional entry date (`MMDD`, year rolled over against the
+//!   value date across New Year), marks `C`, `D`, `RC` (reversal of credit, a
+//!   debit) and `RD` (reversal of debit, a credit), an optional third
+//!   currency letter (funds code) after the mark — a funds code `D` after `C`
+//!   is *not* a debit —, decimal-comma amounts (`104,12`, `104,`), the
+//!   transaction type code, customer reference `//` bank reference and the
+//!   supplementary details on the next line;
+//! - `:86:` over several lines, in three dialects: German structured
+//!   (`166?00…?20…?63`, with the SEPA keywords `EREF+`, `KREF+`, `MREF+`,
+//!   `CRED+`, `DEBT+`, `SVWZ+`, `ABWA+`, `ABWE+`, `IBAN+`, `BIC+` found even
+//!   when a value — or the keyword itself — is split across sub-fields),
+//!   Dutch (`/TRTP/…/IBAN/…/NAME/…/REMI/…`, including `/REMI/USTD//text` and
+//!   `/REMI/STRD/CUR/ref`) and free text;
+//! - an `:86:` that does not directly follow an `:61:` (for example after
+//!   `:62F:` or `:65:`) is the statement's information, never glued to the
+//!   last transaction.
+//!
+//! # Encodings
+//!
+//! Each MT940 line (each camt text node) is decoded on its own: UTF-8 first (valid UTF-8 is never read
+//! as a code page), then Windows-1252, and for the five bytes cp1252 leaves
+//! undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) ISO-8859-1. See [`decode_line`].
+//!
+//! # Positions in errors
+//!
+//! A [`ParseError`] names where the problem is and which field: for MT940,
+//! `line:column` (1-based; the column counts characters of the decoded line,
+//! SWIFT block wrappers included) and the tag, such as `61` or `60F`; for
+//! camt, the element path with 1-based indexes on the repeated containers
+//! (`/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt`) and the element name.
+//!
+//! # Amounts
+//!
+//! Amounts are exact [`Money`] in minor units, never floats. A value with more
+//! decimals than its currency has (`1,234` in EUR) is an error, not rounded;
+//! trailing zeros (`1,230`) are accepted. Entry amounts are signed: credits
+//! positive, debits negative. Each statement is checked: opening balance plus
+//! entries must equal the closing balance, or parsing fails (or, with
+//! [`Options::warn_on_unbalanced`], records a warning).
+//!
+//! # Memory
+//!
+//! [`mt940::Mt940Reader`] and [`camt::CamtReader`] stream over a
+//! [`std::io::BufRead`] (camt with quick-xml's pull reader, no DOM) and hold one
+//! statement at a time, so memory is flat in the file's size (it grows with
+//! the largest single statement).
+
+use std::fmt;
+
+use anumati_domain::{Currency, Money};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+pub mod camt;
+pub mod mt940;
+
+/// Statements and non-fatal warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub statements: Vec<Statement>,
+    pub warnings: Vec<ParseError>,
+}
+
+/// Parses `bytes` in `format`, or in the format [`Format::detect`] finds.
+pub fn parse_bytes(
+    bytes: &[u8],
+    format: Option<Format>,
+    options: Options,
+) -> Result<Parsed, ParseError> {
+    match format.or_else(|| Format::detect(bytes)) {
+        Some(Format::Mt940 | Format::Mt942) => mt940::parse_bytes(bytes, options),
+        Some(Format::Camt052 | Format::Camt053 | Format::Camt054) => {
+            camt::parse_bytes(bytes, options)
+        }
+        None => Err(ParseError::at(
+            1,
+            1,
+            "-",
+            "unknown format: neither MT940/MT942 nor camt.052/053/054",
+        )),
+    }
+}
+
+/// A dated balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Balance {
+    /// Signed: a debit balance is negative.
+    pub amount: Money,
+    pub date: Date,
+}
+
+/// One statement (or interim report) of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    /// The account as the file names it (IBAN, or bank code/account number).
+    pub account: String,
+    pub currency: Currency,
+    /// The statement's own reference (MT940 `:20:`).
+    pub reference: Option<String>,
+    /// Statement number / sequence (MT940 `:28C:`).
+    pub sequence: Option<String>,
+    /// `None` only for interim reports (MT942), which carry no balances.
+    pub opening_balance: Option<Balance>,
+    pub closing_balance: Option<Balance>,
+    /// Closing available balance (MT940 `:64:`).
+    pub available_balance: Option<Balance>,
+    /// Forward available balances (MT940 `:65:`).
+    pub forward_balances: Vec<Balance>,
+    /// Statement-level information (an `:86:` not attached to an entry).
+    pub information: Option<String>,
+    pub transactions: Vec<Entry>,
+}
+
+/// One booked entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub booking_date: Date,
+    pub value_date: Date,
+    /// Signed: credits positive, debits negative (reversals already applied).
+    pub amount: Money,
+    /// True for `RC`/`RD` (MT940) entries.
+    pub reversal: bool,
+    /// End-to-end reference if the bank gave one (`EREF+`, `/EREF/`),
+    /// otherwise the customer reference unless it is `NONREF`.
+    pub reference: Option<String>,
+    /// The bank's reference (after `//` in MT940 `:61:`).
+    pub bank_reference: Option<String>,
+    /// Transaction type code (MT940 `:61:` such as `NTRF`, or `:86:` GVC).
+    pub transaction_code: Option<String>,
+    /// Remittance information (SEPA `SVWZ+`, Dutch `/REMI/`, or the free text).
+    pub description: String,
+    /// Counterparty name.
+    pub counterparty: Option<String>,
+    /// Counterparty account (IBAN or account number).
+    pub counterparty_account: Option<String>,
+    /// MT940 supplementary details (second line of `:61:`).
+    pub supplementary: Option<String>,
+    /// The structured key/value pairs not carried by a field above, in
+    /// order: German sub-fields by number (`"00"` posting text, `"30"` bank
+    /// code, …), SEPA keywords (`"KREF"`, `"MREF"`, `"CRED"`, `"ABWA"`, and
+    /// `"EREF"` when it is `NOTPROVIDED`), Dutch keys (`"TRTP"`, `"BIC"`,
+    /// `"MARF"`, …; `"REMI"` raw, as it tells `USTD` from `STRD`).
+    pub details: Vec<(String, String)>,
+}
+
+/// Where in the file a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    /// 1-based line and column.
+    LineColumn { line: usize, column: usize },
+    /// An XML element path such as `/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt`.
+    XmlPath(String),
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Position::LineColumn { line, column } => write!(f, "{line}:{column}"),
+            Position::XmlPath(p) => f.write_str(p),
+        }
+    }
+}
+
+/// A malformed file: where, which field, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{position}: field {field}: {message}")]
+pub struct ParseError {
+    pub position: Position,
+    /// The tag (MT940, such as `61`) or element name (camt).
+    pub field: String,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn at(line: usize, column: usize, field: &str, message: impl Into<String>) -> Self {
+        ParseError {
+            position: Position::LineColumn { line, column },
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parser options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Record a statement whose opening balance plus entries differs from its
+    /// closing balance as a warning instead of failing.
+    pub warn_on_unbalanced: bool,
+}
+
+/// Statement file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Format {
+    Mt940,
+    Mt942,
+    Camt052,
+    Camt053,
+    Camt054,
+}
+
+impl Format {
+    /// Detects the format from the first bytes of a file (a few kilobytes are
+    /// plenty; the whole file works too).
+    pub fn detect(head: &[u8]) -> Option<Format> {
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+        let head = &head[start..];
+        let window = &head[..head.len().min(4096)];
+        if head.first() == Some(&b'<') {
+            if contains(window, b"BkToCstmrStmt") || contains(window, b"camt.053") {
+                return Some(Format::Camt053);
+            }
+            if contains(window, b"BkToCstmrAcctRpt") || contains(window, b"camt.052") {
+                return Some(Format::Camt052);
+            }
+            if contains(window, b"BkToCstmrDbtCdtNtfctn") || contains(window, b"camt.054") {
+                return Some(Format::Camt054);
+            }
+            return None;
+        }
+        if contains(window, b"{2:O942") || contains(window, b"{2:I942") {
+            return Some(Format::Mt942);
+        }
+        if contains(window, b"{2:O940") || contains(window, b"{2:I940") {
+            return Some(Format::Mt940);
+        }
+        if contains(window, b":20:") {
+            if contains(window, b":34F:")
+                && !contains(window, b":60F:")
+                && !contains(window, b":60M:")
+            {
+                return Some(Format::Mt942);
+            }
+            return Some(Format::Mt940);
+        }
+        None
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Windows-1252 for 0x80..=0x9F; `None` marks the five bytes it leaves
+/// undefined, which are then read as ISO-8859-1 (the C1 control of the same value).
+const CP1252_HIGH: [Option<char>; 32] = [
+    Some('€'),
+    None,
+    Some('‚'),
+    Some('ƒ'),
+    Some('„'),
+    Some('…'),
+    Some('†'),
+    Some('‡'),
+    Some('ˆ'),
+    Some('‰'),
+    Some('Š'),
+    Some('‹'),
+    Some('Œ'),
+    None,
+    Some('Ž'),
+    None,
+    None,
+    Some('\u{2018}'),
+    Some('\u{2019}'),
+    Some('\u{201C}'),
+    Some('\u{201D}'),
+    Some('•'),
+    Some('–'),
+    Some('—'),
+    Some('˜'),
+    Some('™'),
+    Some('š'),
+    Some('›'),
+    Some('œ'),
+    None,
+    Some('ž'),
+    Some('Ÿ'),
+];
+
+/// Decodes one line: UTF-8 if it is valid UTF-8, otherwise Windows-1252,
+/// falling back to ISO-8859-1 for the bytes cp1252 does not define.
+/// Appends to `out`.
+pub fn decode_line(bytes: &[u8], out: &mut String) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => out.push_str(s),
+        Err(_) => {
+            out.reserve(bytes.len());
+            for &b in bytes {
+                let c = match b {
+                    0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)].unwrap_or(char::from(b)),
+                    _ => char::from(b),
+                };
+                out.push(c);
+            }
+        }
+    }
+}
+
+/// Parses a decimal-comma (or decimal-point) amount such as `104,12` exactly,
+/// unsigned. `Err` carries a message; the caller adds the position.
+pub(crate) fn parse_amount(s: &[u8], currency: Currency) -> Result<Money, String> {
+    let exp = usize::from(currency.exponent());
+    let mut minor: i64 = 0;
+    let mut frac_digits: Option<usize> = None;
+    let mut int_digits = 0usize;
+    let overflow = || format!("amount {:?} is too large", String::from_utf8_lossy(s));
+    for &b in s {
+        match b {
+            b'0'..=b'9' => {
+                let d = i64::from(b - b'0');
+                match frac_digits.as_mut() {
+                    None => {
+                        int_digits += 1;
+                        minor = minor
+                            .checked_mul(10)
+                            .and_then(|m| m.checked_add(d))
+                            .ok_or_else(overflow)?;
+                    }
+                    Some(n) => {
+                        *n += 1;
+                        if *n > exp {
+                            if d != 0 {
+                                return Err(format!(
+                                    "amount {:?} has more than {exp} decimal places for {currency}",
+                                    String::from_utf8_lossy(s)
+                                ));
+                            }
+                            continue;
+                        }
+                        minor = minor
+                            .checked_mul(10)
+                            .and_then(|m| m.checked_add(d))
+                            .ok_or_else(overflow)?;
+                    }
+                }
+            }
+            b',' | b'.' if frac_digits.is_none() => frac_digits = Some(0),
+            _ => {
+                return Err(format!(
+                    "invalid amount {:?}: expected digits and a decimal comma",
+                    String::from_utf8_lossy(s)
+                ))
+            }
+        }
+    }
+    if int_digits == 0 {
+        return Err(format!(
+            "invalid amount {:?}: no digits before the decimal comma",
+            String::from_utf8_lossy(s)
+        ));
+    }
+    let given = frac_digits.unwrap_or(0).min(exp);
+    for _ in given..exp {
+        minor = minor.checked_mul(10).ok_or_else(overflow)?;
+    }
+    Ok(Money::from_minor(minor, currency))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_exact_and_never_rounded() {
+        let eur = Currency::EUR;
+        assert_eq!(parse_amount(b"104,12", eur).unwrap().minor(), 10412);
+        assert_eq!(parse_amount(b"104,", eur).unwrap().minor(), 10400);
+        assert_eq!(parse_amount(b"104,1", eur).unwrap().minor(), 10410);
+        assert_eq!(parse_amount(b"104,120", eur).unwrap().minor(), 10412);
+        assert_eq!(parse_amount(b"0,01", eur).unwrap().minor(), 1);
+        assert!(parse_amount(b"104,123", eur).is_err());
+        assert!(parse_amount(b",5", eur).is_err());
+        assert!(parse_amount(b"1,2,3", eur).is_err());
+        assert!(parse_amount(b"99999999999999999999", eur).is_err());
+        let jpy = Currency::new("JPY").unwrap();
+        assert_eq!(parse_amount(b"1500,", jpy).unwrap().minor(), 1500);
+        assert!(parse_amount(b"1500,5", jpy).is_err());
+    }
+
+    #[test]
+    fn decoding_prefers_utf8_then_cp1252_then_latin1() {
+        let mut s = String::new();
+        decode_line("Müller €".as_bytes(), &mut s);
+        assert_eq!(s, "Müller €");
+        s.clear();
+        decode_line(b"M\xFCller \x80 \x93x\x94", &mut s);
+        assert_eq!(s, "Müller € \u{201C}x\u{201D}");
+        s.clear();
+        decode_line(b"a\x81b", &mut s);
+        assert_eq!(s, "a\u{81}b");
+    }
+
+    #[test]
+    fn detects_formats_from_first_bytes() {
+        assert_eq!(
+            Format::detect(b"\xEF\xBB\xBF:20:X\r\n:25:Y"),
+            Some(Format::Mt940)
+        );
+        assert_eq!(
+            Format::detect(b"{1:F01BANKDEFFXXXX0000000000}{2:O9401200BANK}{4:\r\n:20:X"),
+            Some(Format::Mt940)
+        );
+        assert_eq!(
+            Format::detect(b"{1:F01X}{2:O9421200BANK}{4:\n:20:X"),
+            Some(Format::Mt942)
+        );
+        assert_eq!(
+            Format::detect(b":20:X\n:25:A\n:34F:EUR0,\n"),
+            Some(Format::Mt942)
+        );
+        assert_eq!(
+            Format::detect(b"<?xml version=\"1.0\"?><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"><BkToCstmrStmt>"),
+            Some(Format::Camt053)
+        );
+        assert_eq!(
+            Format::detect(b"<Document><BkToCstmrAcctRpt>"),
+            Some(Format::Camt052)
+        );
+        assert_eq!(
+            Format::detect(b"<Document><BkToCstmrDbtCdtNtfctn>"),
+            Some(Format::Camt054)
+        );
+        assert_eq!(Format::detect(b"hello"), None);
+        assert_eq!(Format::detect(b""), None);
+    }
+}

@@ -1,0 +1,235 @@
+use anumati_domain::{Currency, Money};
+use anumati_formats::camt::parse_bytes;
+use anumati_formats::{Format, Options, ParseError, Position};
+use jiff::civil::date;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn eur(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::EUR)
+}
+
+fn path(e: &ParseError) -> &str {
+    match &e.position {
+        Position::XmlPath(p) => p,
+        Position::LineColumn { .. } => panic!("expected an XML path: {e}"),
+    }
+}
+
+#[test]
+fn camt053_v02_single_batch_charges_reversal() {
+    let bytes = fixture("camt053_v02_batch.xml");
+    assert_eq!(Format::detect(&bytes), Some(Format::Camt053));
+    let parsed = anumati_formats::parse_bytes(&bytes, None, Options::default()).unwrap();
+    assert!(parsed.warnings.is_empty());
+    assert_eq!(parsed.statements.len(), 1);
+    let s = &parsed.statements[0];
+    assert_eq!(s.account, "DE89370400440532013000");
+    assert_eq!(s.currency, Currency::EUR);
+    assert_eq!(s.reference.as_deref(), Some("STMT-2024-001"));
+    assert_eq!(s.sequence.as_deref(), Some("1"));
+    assert_eq!(s.opening_balance.unwrap().amount, eur(100_000));
+    assert_eq!(s.opening_balance.unwrap().date, date(2024, 1, 1));
+    assert_eq!(s.closing_balance.unwrap().amount, eur(87_850));
+    assert_eq!(s.transactions.len(), 6);
+
+    let t = &s.transactions[0];
+    assert_eq!(t.amount, eur(25_000));
+    assert_eq!(t.booking_date, date(2024, 1, 2));
+    assert_eq!(t.value_date, date(2024, 1, 1));
+    assert_eq!(t.reference.as_deref(), Some("E2E-RENT-01"));
+    assert_eq!(t.bank_reference.as_deref(), Some("BANK-REF-1"));
+    assert_eq!(t.transaction_code.as_deref(), Some("PMNT/RCDT/ESCT"));
+    assert_eq!(t.description, "Miete Januar Wohnung 3");
+    assert_eq!(t.counterparty.as_deref(), Some("Priya Sharma"));
+    assert_eq!(
+        t.counterparty_account.as_deref(),
+        Some("DE02120300000000202051")
+    );
+
+    // Batch: one entry per TxDtls, unique bank references.
+    let batch = &s.transactions[1..4];
+    let amounts: Vec<i64> = batch.iter().map(|t| t.amount.minor()).collect();
+    assert_eq!(amounts, [-10_000, -12_000, -8_000]);
+    let refs: Vec<Option<&str>> = batch.iter().map(|t| t.bank_reference.as_deref()).collect();
+    assert_eq!(
+        refs,
+        [Some("BATCH-7/1"), Some("BATCH-7/2"), Some("OWN-REF-3")]
+    );
+    assert_eq!(batch[0].reference.as_deref(), Some("SAL-1"));
+    assert_eq!(batch[0].counterparty.as_deref(), Some("Anna"));
+    assert_eq!(batch[0].transaction_code.as_deref(), Some("NTRF+191"));
+    // NOTPROVIDED end-to-end id: the structured creditor reference instead.
+    assert_eq!(batch[1].reference.as_deref(), Some("RF18539007547034"));
+    assert_eq!(batch[1].description, "RF18539007547034");
+    assert_eq!(batch[1].counterparty.as_deref(), Some("Ben & Co"));
+
+    // Charges: the entry's booked amount (50.00 + 1.50), not TxAmt or InstdAmt.
+    let t = &s.transactions[4];
+    assert_eq!(t.amount, eur(-5_150));
+    assert_eq!(t.description, "Invoice 4");
+    assert!(t.details.contains(&("CHRG".to_owned(), "1.50".to_owned())));
+
+    // Reversal: CdtDbtInd is the booked direction.
+    let t = &s.transactions[5];
+    assert!(t.reversal);
+    assert_eq!(t.amount, eur(-2_000));
+    assert_eq!(t.booking_date, date(2024, 1, 2));
+    assert_eq!(t.description, "Rueckbuchung Gutschrift");
+}
+
+#[test]
+fn camt053_v08_foreign_batch_and_empty_statement() {
+    let parsed = parse_bytes(
+        &fixture("camt053_v08_foreign_empty.xml"),
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(parsed.statements.len(), 2);
+    let s = &parsed.statements[0];
+    assert_eq!(s.account, "0532013000");
+    assert_eq!(s.currency, Currency::EUR);
+    assert_eq!(s.opening_balance.unwrap().amount, eur(50_000));
+    assert_eq!(s.available_balance.unwrap().amount, eur(34_800));
+    let amounts: Vec<i64> = s.transactions.iter().map(|t| t.amount.minor()).collect();
+    // The USD TxDtls/Amt is skipped for the EUR TxAmt.
+    assert_eq!(amounts, [-10_000, -5_200]);
+    assert_eq!(
+        s.transactions[0].counterparty.as_deref(),
+        Some("New York Vendor")
+    );
+    assert_eq!(s.transactions[0].bank_reference.as_deref(), Some("N-1/1"));
+    assert_eq!(s.transactions[1].bank_reference.as_deref(), Some("N-1/2"));
+    assert_eq!(s.transactions[1].description, "Rechnung 2 inkl. Gebuehr");
+    assert!(!s.transactions[0].reversal);
+
+    let s = &parsed.statements[1];
+    assert_eq!(s.currency, Currency::GBP);
+    assert!(s.transactions.is_empty());
+    let gbp = |m| Money::from_minor(m, Currency::GBP);
+    assert_eq!(s.opening_balance.unwrap().amount, gbp(-1_000));
+    assert_eq!(s.opening_balance.unwrap().date, date(2024, 1, 31));
+    assert_eq!(s.closing_balance.unwrap().amount, gbp(-1_000));
+}
+
+#[test]
+fn camt052_report_entities_and_cdata() {
+    let bytes = fixture("camt052_v06_report.xml");
+    assert_eq!(Format::detect(&bytes), Some(Format::Camt052));
+    let parsed = parse_bytes(&bytes, Options::default()).unwrap();
+    let s = &parsed.statements[0];
+    assert_eq!(s.reference.as_deref(), Some("RPT-1"));
+    assert_eq!(s.opening_balance, None);
+    let t = &s.transactions[0];
+    assert_eq!(t.amount, eur(-1_234));
+    assert_eq!(t.counterparty.as_deref(), Some("Café M&M"));
+    assert_eq!(t.description, "Koffie <2x>");
+}
+
+#[test]
+fn camt054_v13_notification() {
+    let bytes = fixture("camt054_v13_notification.xml");
+    assert_eq!(Format::detect(&bytes), Some(Format::Camt054));
+    let parsed = parse_bytes(&bytes, Options::default()).unwrap();
+    let s = &parsed.statements[0];
+    assert_eq!(s.currency, Currency::EUR);
+    let t = &s.transactions[0];
+    assert_eq!(t.amount, eur(9_999));
+    assert_eq!(t.value_date, date(2024, 4, 3));
+    assert_eq!(t.counterparty.as_deref(), Some("Kunde GmbH"));
+    assert_eq!(
+        t.counterparty_account.as_deref(),
+        Some("DE02100100100006820101")
+    );
+    assert_eq!(t.reference.as_deref(), Some("E-54"));
+}
+
+fn camt(ntry: &str, closing: &str) -> String {
+    format!(
+        r#"<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>X</IBAN></Id></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-01-01</Dt></Dt></Bal>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-01-01</Dt></Dt></Bal>
+<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2024-01-01</Dt></BookgDt></Ntry>
+{ntry}</Stmt></BkToCstmrStmt></Document>"#
+    )
+}
+
+#[test]
+fn malformed_camt_names_the_xml_path_and_field() {
+    let ok = "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2024-01-01</Dt></BookgDt></Ntry>";
+    assert!(parse_bytes(camt(ok, "3.00").as_bytes(), Options::default()).is_ok());
+
+    let e = parse_bytes(
+        camt(&ok.replace("1.00", "1.005"), "3.00").as_bytes(),
+        Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(path(&e), "/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt");
+    assert_eq!(e.field, "Amt");
+    assert!(e.message.contains("decimal places"), "{e}");
+
+    let e = parse_bytes(
+        camt(&ok.replace("CRDT", "CRED"), "3.00").as_bytes(),
+        Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        path(&e),
+        "/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/CdtDbtInd"
+    );
+    assert_eq!(e.field, "CdtDbtInd");
+
+    let e = parse_bytes(
+        camt(&ok.replace("2024-01-01", "2024-13-01"), "3.00").as_bytes(),
+        Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        path(&e),
+        "/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/BookgDt/Dt"
+    );
+
+    let e = parse_bytes(
+        camt(&ok.replace("Ccy=\"EUR\"", "Ccy=\"USD\""), "3.00").as_bytes(),
+        Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(path(&e), "/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]");
+    assert_eq!(e.field, "Ntry");
+
+    let e = parse_bytes(camt(ok, "4.00").as_bytes(), Options::default()).unwrap_err();
+    assert_eq!(path(&e), "/Document/BkToCstmrStmt/Stmt[1]");
+    assert!(e.message.contains("does not balance"), "{e}");
+    let parsed = parse_bytes(
+        camt(ok, "4.00").as_bytes(),
+        Options {
+            warn_on_unbalanced: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(parsed.warnings.len(), 1);
+
+    let e = parse_bytes(b"<Document><BkToCstmrStmt><Stmt>", Options::default()).unwrap_err();
+    assert_eq!(path(&e), "/Document/BkToCstmrStmt/Stmt[1]");
+    let e = parse_bytes(b"<Document><A></B></Document>", Options::default()).unwrap_err();
+    assert!(e.message.contains("malformed XML"), "{e}");
+}
+
+#[test]
+fn cp1252_text_in_camt_is_decoded() {
+    let xml = b"<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>X</IBAN></Id></Acct><Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2024-01-01</Dt></BookgDt><AddtlNtryInf>M\xfcller \x80</AddtlNtryInf></Ntry></Stmt></BkToCstmrStmt></Document>";
+    let parsed = parse_bytes(xml, Options::default()).unwrap();
+    assert_eq!(parsed.statements[0].transactions[0].description, "Müller €");
+}
+
+#[test]
+fn camt_with_a_bom() {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(fixture("camt054_v13_notification.xml"));
+    assert_eq!(Format::detect(&bytes), Some(Format::Camt054));
+    let parsed = parse_bytes(&bytes, Options::default()).unwrap();
+    assert_eq!(parsed.statements[0].transactions[0].amount, eur(9_999));
+}
