@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod fi;
+pub mod import;
 pub mod sim;
 pub mod store;
 

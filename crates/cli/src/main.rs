@@ -46,6 +46,20 @@ enum Command {
     /// Bank statement files (MT940/MT942, camt.052/053/054).
     #[command(subcommand)]
     Statement(StatementCommand),
+    /// Import statement files into the bank node, all or nothing per file;
+    /// entries already imported are skipped.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        data: DataArg,
+        /// The bank customer the statements belong to.
+        #[arg(long)]
+        customer: String,
+        /// Import a statement whose balances do not add up, with a warning.
+        #[arg(long)]
+        warn_unbalanced: bool,
+    },
     /// Benchmarks (not tests): figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -285,6 +299,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             init_tracing("warn");
             statement_parse(&file, format.as_deref(), json, warn_unbalanced)
+        }
+        Command::Import {
+            files,
+            data,
+            customer,
+            warn_unbalanced,
+        } => {
+            init_tracing("warn");
+            import(
+                &files,
+                &data_dir(&data, &config),
+                &customer,
+                warn_unbalanced,
+            )
+            .await
         }
         Command::Audit(AuditCommand::Verify { data, json }) => {
             init_tracing("warn");
@@ -675,6 +704,75 @@ fn statement_parse(
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+async fn import(
+    files: &[PathBuf],
+    path: &Path,
+    login: &str,
+    warn_unbalanced: bool,
+) -> anyhow::Result<()> {
+    let system = open_existing(path).await?;
+    let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
+        bail!("unknown customer {login:?} (list them with `anumati customers --data DIR`)");
+    };
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} importing [{bar:30}] {pos}/{len} files")
+            .expect("template is valid"),
+    );
+    let mut failed = 0;
+    for file in files {
+        let result = async {
+            let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
+            let parsed = anumati_formats::parse_bytes(
+                &bytes,
+                None,
+                anumati_formats::Options {
+                    warn_on_unbalanced: warn_unbalanced,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
+            for warning in &parsed.warnings {
+                bar.suspend(|| eprintln!("warning: {}:{warning}", file.display()));
+            }
+            let report = system
+                .bank
+                .store()
+                .import_statements(
+                    &customer.id,
+                    &parsed.statements,
+                    &file.display().to_string(),
+                    system.clock.now(),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e} (nothing imported)", file.display()))?;
+            anyhow::Ok(report)
+        }
+        .await;
+        match result {
+            Ok(r) => bar.suspend(|| {
+                println!(
+                    "{}: {} statements, {} entries imported, {} already there, {} accounts opened",
+                    file.display(),
+                    r.statements,
+                    r.imported,
+                    r.skipped,
+                    r.accounts_opened
+                )
+            }),
+            Err(e) => {
+                failed += 1;
+                bar.suspend(|| eprintln!("error: {e:#}"));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if failed > 0 {
+        bail!("{failed} of {} files were not imported", files.len());
     }
     Ok(())
 }

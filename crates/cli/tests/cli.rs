@@ -284,3 +284,82 @@ fn statement_parse_prints_exact_json_and_names_the_problem() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning:"));
 }
+
+#[test]
+fn import_is_all_or_nothing_per_file_and_never_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let login = simulate(&data);
+    let data = data.to_str().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../formats/tests/fixtures");
+    let good = fixtures.join("camt053_v02_batch.xml");
+    let bad = fixtures.join("mt940_unbalanced.sta");
+    let accounts = |data: &str| -> Vec<Value> {
+        let v: Value = serde_json::from_str(&ok(&[
+            "bank", "balances", "--data", data, "--as", &login, "--json",
+        ]))
+        .unwrap();
+        v["accounts"].as_array().unwrap().clone()
+    };
+    let before = accounts(data);
+
+    // One good file and one malformed file: the good one lands, the bad one not at all.
+    let out = anumati(&[
+        "import",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--data",
+        data,
+        "--customer",
+        &login,
+    ]);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("entries imported, 0 already there, 1 accounts opened"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("mt940_unbalanced.sta:6:6: field 62F"),
+        "{stderr}"
+    );
+    let after = accounts(data);
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "only the good file's account was opened"
+    );
+    let imported = after.iter().find(|a| !before.contains(a)).unwrap();
+    // Opening balance plus the imported entries is the statement's closing balance.
+    assert_eq!(
+        imported["booked"],
+        serde_json::json!({"amount": "878.50", "currency": "EUR"})
+    );
+
+    // Again: everything is skipped, nothing changes.
+    let again = ok(&[
+        "import",
+        good.to_str().unwrap(),
+        "--data",
+        data,
+        "--customer",
+        &login,
+    ]);
+    assert!(again.contains(" 0 entries imported,"), "{again}");
+    assert_eq!(accounts(data), after);
+
+    // Someone else's account number is refused.
+    let other: Value = serde_json::from_str(&ok(&["customers", "--data", data, "--json"])).unwrap();
+    let other = other[1]["login"].as_str().unwrap();
+    let out = anumati(&[
+        "import",
+        good.to_str().unwrap(),
+        "--data",
+        data,
+        "--customer",
+        other,
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to another customer"));
+}
