@@ -40,7 +40,7 @@ impl ChatApp {
         let understanding = nlu::understand(message);
         let mut reply = self.answer(login, &understanding, hindi(message)).await?;
         reply.intent = understanding.intent.to_owned();
-        reply.confidence = f32::from(understanding.confidence_milli) / 1000.0;
+        reply.confidence = understanding.confidence;
         reply.entities = understanding.entities;
         Ok(reply)
     }
@@ -54,7 +54,7 @@ impl ChatApp {
         let plain = |text: &str| {
             self.reply(
                 u.intent,
-                u.confidence_milli,
+                u.confidence,
                 text.to_owned(),
                 serde_json::json!({}),
             )
@@ -167,7 +167,7 @@ impl ChatApp {
         }
         self.reply(
             u.intent,
-            u.confidence_milli,
+            u.confidence,
             text,
             serde_json::json!({ "balances": balances, "as_of": snapshot.fetched_at }),
         )
@@ -213,7 +213,7 @@ impl ChatApp {
         }
         self.reply(
             u.intent,
-            u.confidence_milli,
+            u.confidence,
             text,
             serde_json::json!({ "transactions": all }),
         )
@@ -277,7 +277,7 @@ impl ChatApp {
         };
         Ok(self.reply(
             u.intent,
-            u.confidence_milli,
+            u.confidence,
             text,
             serde_json::json!({ "consents": consents }),
         ))
@@ -295,7 +295,7 @@ impl ChatApp {
         let Some(consent_id) = links.iter().find_map(|l| l.consent_id.clone()) else {
             return Ok(self.reply(
                 u.intent,
-                u.confidence_milli,
+                u.confidence,
                 "You have never linked your bank, so nobody accessed your data through this chat."
                     .into(),
                 serde_json::json!({ "entries": [] }),
@@ -365,7 +365,7 @@ impl ChatApp {
         }
         Ok(self.reply(
             u.intent,
-            u.confidence_milli,
+            u.confidence,
             text,
             serde_json::json!({ "entries": log.entries, "head": log.head, "head_verified": head_verified }),
         ))
@@ -401,7 +401,7 @@ impl ChatApp {
         let export = self.export(login).await?;
         let mut reply = self.reply(
             u.intent,
-            u.confidence_milli,
+            u.confidence,
             "Here is everything the chat app holds about you, as a JSON file.".into(),
             export,
         );
@@ -462,7 +462,7 @@ impl ChatApp {
         self.erase(login).await?;
         Ok(self.reply(
             u.intent,
-            u.confidence_milli,
+            u.confidence,
             (if hi {
                 "आपका डेटा मिटा दिया गया है: सहमति रद्द, कुंजी नष्ट, और यह मिटाना लॉग में दर्ज है।"
             } else {

@@ -11,6 +11,7 @@
 //! the assistant asks the user to link their bank and returns no data.
 
 mod assistant;
+pub mod confidence;
 pub mod data;
 pub mod nlu;
 pub mod store;
@@ -28,6 +29,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+pub use confidence::Confidence;
 pub use store::AppStore;
 
 /// The id the chat app is known by at the consent manager and the bank.
@@ -71,8 +73,7 @@ pub enum AppError {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reply {
     pub intent: String,
-    /// 0.0 to 1.0.
-    pub confidence: f32,
+    pub confidence: Confidence,
     #[schema(value_type = Object)]
     pub entities: serde_json::Map<String, serde_json::Value>,
     pub reply: String,
@@ -328,7 +329,7 @@ impl ChatApp {
             )
             .await?;
         if view.status == "ACTIVE" {
-            self.push(login, self.reply("link_bank", 1000, "Your bank is linked. Ask me \"what's my balance?\" or \"show my last 5 transactions\".".into(), serde_json::json!({})));
+            self.push(login, self.reply("link_bank", Confidence::CERTAIN, "Your bank is linked. Ask me \"what's my balance?\" or \"show my last 5 transactions\".".into(), serde_json::json!({})));
         }
         Ok(view.status)
     }
@@ -497,13 +498,13 @@ impl ChatApp {
     pub(crate) fn reply(
         &self,
         intent: &str,
-        confidence_milli: u16,
+        confidence: Confidence,
         text: String,
         data: serde_json::Value,
     ) -> Reply {
         Reply {
             intent: intent.to_owned(),
-            confidence: f32::from(confidence_milli) / 1000.0,
+            confidence,
             entities: serde_json::Map::new(),
             reply: text,
             data,

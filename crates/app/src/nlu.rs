@@ -6,12 +6,12 @@
 
 use serde::Serialize;
 
+use crate::confidence::Confidence;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Understanding {
     pub intent: &'static str,
-    /// 0 to 1, in thousandths (no float ever touches money; this is not money,
-    /// but a fixed scale keeps replies reproducible).
-    pub confidence_milli: u16,
+    pub confidence: Confidence,
     pub entities: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -211,7 +211,7 @@ pub fn understand(message: &str) -> Understanding {
     let Some((rule, hits)) = best else {
         return Understanding {
             intent: "fallback",
-            confidence_milli: 0,
+            confidence: Confidence::NONE,
             entities,
         };
     };
@@ -235,10 +235,10 @@ pub fn understand(message: &str) -> Understanding {
         };
         entities.insert("days".into(), days.into());
     }
-    let confidence_milli = if hits > 1 { 950 } else { 800 };
+    let confidence = Confidence::from_milli(if hits > 1 { 950 } else { 800 });
     Understanding {
         intent: rule.intent,
-        confidence_milli,
+        confidence,
         entities,
     }
 }

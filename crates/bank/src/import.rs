@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use anumati_domain::{AccountId, Category, CustomerId, Money};
+use anumati_domain::{Category, CustomerId};
 use anumati_formats::Statement;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -188,25 +188,5 @@ impl BankStore {
         }
         tx.commit().await?;
         Ok(report)
-    }
-
-    /// The booked balance of the customer's account with this number, if any.
-    pub async fn balance_by_number(
-        &self,
-        customer: &CustomerId,
-        number: &str,
-    ) -> Result<Option<Money>, StoreError> {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM accounts WHERE number = ? AND customer_id = ?")
-                .bind(number)
-                .bind(customer.as_str())
-                .fetch_optional(self.pool())
-                .await?;
-        let Some(id) = id else { return Ok(None) };
-        let account = self
-            .account(&AccountId::new(id))
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("account vanished".into()))?;
-        Ok(Some(self.booked_balance(&account).await?))
     }
 }

@@ -117,14 +117,6 @@ pub async fn populate(
     populate_in_batches(pool, params, password_hash, progress, BATCH).await
 }
 
-/// The first `n` logins, in customer order (for printing demo logins).
-pub async fn demo_logins(pool: &SqlitePool, n: u32) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT login FROM customers ORDER BY id LIMIT ?")
-        .bind(i64::from(n))
-        .fetch_all(pool)
-        .await
-}
-
 async fn populate_in_batches(
     pool: &SqlitePool,
     params: &SimParams,
