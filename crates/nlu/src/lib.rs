@@ -1,0 +1,8 @@
+//! The assistant's language layer, in English, Hindi (Devanagari) and
+//! romanised Hinglish, fully offline.
+//!
+//! - [`text`]: normalisation every other part starts from.
+//! - [`classifier`]: the intent classifier, trained by the project itself.
+//! - [`entities`]: dates, amounts, merchants, categories and places.
+
+pub mod text;
