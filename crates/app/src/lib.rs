@@ -11,8 +11,10 @@
 //! the assistant asks the user to link their bank and returns no data.
 
 mod assistant;
+pub mod chart;
 pub mod confidence;
 pub mod data;
+pub mod insights;
 pub mod nlu;
 pub mod store;
 pub mod vault;
