@@ -1,0 +1,302 @@
+//! The intent classifier, trained by the project itself.
+//!
+//! Text is normalised ([`crate::text::normalise`]) and turned into sparse
+//! features: word unigrams and bigrams, and character n-grams over Unicode
+//! characters (so Devanagari works as well as Latin), hashed to stable
+//! 64-bit keys and kept when seen in at least `min_df` training texts;
+//! values are sublinear TF × IDF, each block L2-normalised. The model is
+//! one-vs-rest linear SVMs (squared hinge, dual coordinate descent), so a
+//! prediction costs one sparse-dense product. Probabilities are the
+//! softmax of the SVM scores times a temperature fitted on held-out data.
+
+mod features;
+mod format;
+pub(crate) mod learn;
+
+use features::{FeatureSpec, Keys, Sparse, Vocabulary};
+use learn::{Linear, SvmParams};
+
+pub use format::{ModelError, FORMAT_VERSION};
+
+use crate::csv::Example;
+
+/// How to train. The default is what the project ships.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// Seed of every random choice (the order examples are visited in).
+    pub seed: u64,
+    /// Keep features seen in at least this many training texts.
+    pub min_df: u32,
+    /// Word n-grams of 1 to `word_max_n` words (the text's start and end
+    /// count as words in n-grams longer than 1).
+    pub word_max_n: u8,
+    /// Character n-grams of `char_min_n` to `char_max_n` characters, within
+    /// each space-padded word.
+    pub char_min_n: u8,
+    pub char_max_n: u8,
+    /// Weights of the word and character blocks (each L2-normalised).
+    pub word_weight: f32,
+    pub char_weight: f32,
+    /// The SVMs' cost of a margin violation (higher fits harder).
+    pub svm_c: f32,
+    /// Most passes over the data per SVM, and the tolerance that ends them.
+    pub svm_iterations: u32,
+    pub svm_tolerance: f32,
+    /// Fit the softmax temperature that turns SVM scores into
+    /// probabilities on a held-out fifth (one extra training on 80% of the
+    /// data); otherwise use [`DEFAULT_TEMPERATURE`].
+    pub calibrate: bool,
+    /// Threads for training (0: as many as the machine has). The model does
+    /// not depend on it.
+    pub threads: usize,
+}
+
+/// The temperature used when it is not calibrated (or cannot be: too few
+/// examples): about what calibration finds on Banking77.
+pub const DEFAULT_TEMPERATURE: f32 = 5.0;
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            seed: 0x0061_6e75_6d61_7469,
+            min_df: 2,
+            word_max_n: 2,
+            char_min_n: 2,
+            char_max_n: 5,
+            word_weight: 1.0,
+            char_weight: 1.0,
+            svm_c: 2.0,
+            svm_iterations: 100,
+            svm_tolerance: 0.01,
+            calibrate: true,
+            threads: 0,
+        }
+    }
+}
+
+/// A trained intent classifier.
+#[derive(Clone)]
+pub struct Classifier {
+    spec: FeatureSpec,
+    vocab: Vocabulary,
+    labels: Vec<String>,
+    model: Linear,
+}
+
+/// What the classifier makes of one text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Prediction {
+    /// The most probable label.
+    pub label: String,
+    /// Its probability.
+    pub probability: f32,
+    /// The best three labels (fewer if the model knows fewer), best first.
+    pub top: Vec<(String, f32)>,
+}
+
+impl Classifier {
+    /// Trains on `examples`. Deterministic: the same examples and config
+    /// give the same model, byte for byte.
+    pub fn train(examples: &[Example], config: &TrainConfig) -> Classifier {
+        let spec = FeatureSpec {
+            word_max_n: config.word_max_n.min(MAX_WORD_N),
+            char_min_n: config.char_min_n.min(MAX_CHAR_N),
+            char_max_n: config.char_max_n.min(MAX_CHAR_N),
+            word_weight: finite_or(config.word_weight, 1.0),
+            char_weight: finite_or(config.char_weight, 1.0),
+            temperature: DEFAULT_TEMPERATURE,
+        };
+        let mut labels: Vec<String> = examples.iter().map(|e| e.label.clone()).collect();
+        labels.sort();
+        labels.dedup();
+        let ys: Vec<u32> = examples
+            .iter()
+            .map(|e| labels.binary_search(&e.label).unwrap_or(0) as u32)
+            .collect();
+        let keys: Vec<Keys> = examples
+            .iter()
+            .map(|e| {
+                let mut k = Keys::default();
+                spec.keys(&e.text, &mut k);
+                k
+            })
+            .collect();
+        let vocab = features::learn_vocabulary(&keys, config.min_df);
+        let mut scratch = Vec::new();
+        let xs: Vec<_> = keys
+            .iter()
+            .map(|k| vocab.vectorise(&spec, k, &mut scratch))
+            .collect();
+        drop(keys);
+        let (n, k) = (vocab.idf.len(), labels.len());
+        let threads = match config.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            t => t,
+        };
+        let params = SvmParams {
+            c: finite_or(config.svm_c, 1.0).max(1e-6),
+            iterations: config.svm_iterations,
+            tolerance: config.svm_tolerance,
+            bias: 1.0,
+        };
+        let temperature = if config.calibrate {
+            calibrate(&xs, &ys, n, k, &params, config.seed, threads)
+        } else {
+            DEFAULT_TEMPERATURE
+        };
+        let model = learn::train_svm(&xs, &ys, n, k, &params, config.seed, threads);
+        Classifier {
+            spec: FeatureSpec {
+                temperature,
+                ..spec
+            },
+            vocab,
+            labels,
+            model,
+        }
+    }
+
+    /// Classifies raw user text.
+    pub fn predict(&self, text: &str) -> Prediction {
+        let mut scores = self.logits(text);
+        for s in &mut scores {
+            *s *= self.spec.temperature;
+        }
+        learn::softmax(&mut scores);
+        let mut ranked: Vec<(usize, f32)> = scores.iter().copied().enumerate().collect();
+        let best = ranked.len().min(3);
+        if best > 0 {
+            ranked.select_nth_unstable_by(best - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        ranked.truncate(best);
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let top: Vec<(String, f32)> = ranked
+            .iter()
+            .map(|&(i, p)| (self.labels[i].clone(), p))
+            .collect();
+        let (label, probability) = top.first().cloned().unwrap_or_default();
+        Prediction {
+            label,
+            probability,
+            top,
+        }
+    }
+
+    /// The model's raw scores for `text` (one SVM score per label, in
+    /// [`Self::labels`] order; probabilities are their softmax at
+    /// [`Self::temperature`]).
+    pub fn logits(&self, text: &str) -> Vec<f32> {
+        let mut keys = Keys::default();
+        self.spec.keys(text, &mut keys);
+        let x = self.vocab.vectorise(&self.spec, &keys, &mut Vec::new());
+        let mut scores = vec![0.0; self.labels.len()];
+        self.model.scores(&x, &mut scores);
+        scores
+    }
+
+    /// The labels the model knows, sorted.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// The factor applied to the scores before the softmax.
+    pub fn temperature(&self) -> f32 {
+        self.spec.temperature
+    }
+
+    /// How many features the model has.
+    pub fn feature_count(&self) -> usize {
+        self.vocab.idf.len()
+    }
+}
+
+fn finite_or(x: f32, default: f32) -> f32 {
+    if x.is_finite() {
+        x
+    } else {
+        default
+    }
+}
+
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("labels", &self.labels.len())
+            .field("features", &self.feature_count())
+            .field("temperature", &self.spec.temperature)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Longest n-grams a model may use (the model format refuses more).
+const MAX_WORD_N: u8 = 8;
+const MAX_CHAR_N: u8 = 16;
+
+/// The temperature that minimises the log-loss on every fifth example of
+/// each label, of SVMs trained on the other four fifths.
+fn calibrate(
+    xs: &[Sparse],
+    ys: &[u32],
+    features: usize,
+    labels: usize,
+    params: &SvmParams,
+    seed: u64,
+    threads: usize,
+) -> f32 {
+    let mut seen = vec![0usize; labels];
+    let (mut fit, mut held) = (Vec::new(), Vec::new());
+    for (i, &y) in ys.iter().enumerate() {
+        // Count to five per label: the fifth is held out.
+        let n = &mut seen[y as usize];
+        *n += 1;
+        if *n == 5 {
+            *n = 0;
+            held.push(i);
+        } else {
+            fit.push(i);
+        }
+    }
+    if held.len() < 20 || labels < 2 {
+        return DEFAULT_TEMPERATURE;
+    }
+    let fit_x: Vec<Sparse> = fit.iter().map(|&i| xs[i].clone()).collect();
+    let fit_y: Vec<u32> = fit.iter().map(|&i| ys[i]).collect();
+    let model = learn::train_svm(&fit_x, &fit_y, features, labels, params, seed, threads);
+    let scores: Vec<Vec<f32>> = held
+        .iter()
+        .map(|&i| {
+            let mut s = vec![0.0; labels];
+            model.scores(&xs[i], &mut s);
+            s
+        })
+        .collect();
+    let loss = |t: f32| -> f64 {
+        scores
+            .iter()
+            .zip(&held)
+            .map(|(s, &i)| {
+                let max = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let sum: f64 = s.iter().map(|&v| f64::from((t * (v - max)).exp())).sum();
+                sum.ln() - f64::from(t * (s[ys[i] as usize] - max))
+            })
+            .sum()
+    };
+    // A grid over 0.5 to 64, then a finer one around the best.
+    let mut best = (f64::INFINITY, DEFAULT_TEMPERATURE);
+    for step in 0..=28 {
+        let t = 0.5 * 2f32.powf(step as f32 / 4.0);
+        let l = loss(t);
+        if l < best.0 {
+            best = (l, t);
+        }
+    }
+    let centre = best.1;
+    for step in -8..=8 {
+        let t = centre * 2f32.powf(step as f32 / 32.0);
+        let l = loss(t);
+        if l < best.0 {
+            best = (l, t);
+        }
+    }
+    best.1
+}
