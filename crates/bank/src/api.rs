@@ -4,9 +4,11 @@
 //! consent manager on a data user's behalf with the consent artefact, the
 //! purpose and the data user's key material (the Account Aggregator FI
 //! request): balances and transactions per consented account, encrypted for
-//! the data user, signed by the bank. Routes for the consent manager need
-//! `x-client-assertion`. The OpenAPI document is served at `/openapi.json`
-//! (mounted under `/bank`).
+//! the data user, signed by the bank. `POST /v1/cards/lock`, relayed the
+//! same way under the same artefact checks, locks or unlocks the consented
+//! accounts' cards and answers with their ids, masked PANs and lock states
+//! only. Routes for the consent manager need `x-client-assertion`. The
+//! OpenAPI document is served at `/openapi.json` (mounted under `/bank`).
 
 use anumati_domain::{AccountId, AccountKind, CustomerId};
 use anumati_wire::api::ErrorBody;
@@ -19,6 +21,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
+use crate::cards::{CardLockRequest, CardLockResponse, CardLockState};
 use crate::fi::{FiRequest, SignedFi};
 use crate::{BankError, BankNode};
 
@@ -28,12 +31,15 @@ use crate::{BankError, BankNode};
         title = "anumati bank node",
         description = "Consent-gated account data (data provider)."
     ),
-    paths(jwks, fi_fetch, customer_auth, consent_notification),
+    paths(jwks, fi_fetch, lock_cards, customer_auth, consent_notification),
     components(schemas(
         Jwks,
         FiRequest,
         crate::fi::FiRange,
         SignedFi,
+        CardLockRequest,
+        CardLockResponse,
+        CardLockState,
         CustomerAuthRequest,
         CustomerAuthResponse,
         LinkableAccount,
@@ -48,6 +54,7 @@ pub fn router(node: BankNode) -> Router {
     Router::new()
         .route("/.well-known/jwks.json", get(jwks))
         .route("/v1/fi/fetch", post(fi_fetch))
+        .route("/v1/cards/lock", post(lock_cards))
         .route("/v1/customer-auth", post(customer_auth))
         .route("/v1/consent-notifications", post(consent_notification))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
@@ -108,6 +115,22 @@ async fn fi_fetch(
 ) -> Result<Json<SignedFi>, BankError> {
     node.authenticate_consent_manager(header(&headers, "x-client-assertion"))?;
     Ok(Json(node.fi_fetch(&request).await?))
+}
+
+/// `POST /v1/cards/lock`: locks (`"lock": true`) or unlocks every card on the
+/// accounts of a consent, after checking the artefact as for FI (signature,
+/// provider, notified status, window; no purpose). Idempotent. Only the
+/// consent manager may call it (it relays the data user's request and logs it).
+#[utoipa::path(post, path = "/v1/cards/lock", request_body = CardLockRequest, responses(
+    (status = 200, body = CardLockResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    params(("x-client-assertion" = String, Header)))]
+async fn lock_cards(
+    State(node): State<BankNode>,
+    headers: HeaderMap,
+    Json(request): Json<CardLockRequest>,
+) -> Result<Json<CardLockResponse>, BankError> {
+    node.authenticate_consent_manager(header(&headers, "x-client-assertion"))?;
+    Ok(Json(node.lock_cards(&request).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -11,8 +11,14 @@
 //! purpose, every listed account (and that it is the customer's), data
 //! kinds, date range, fetch frequency and the key material's nonce (no
 //! replay). Anything else is refused, with nothing served.
+//!
+//! The customer can also lock and unlock their cards ([`cards`], relayed by
+//! the consent manager on a data user's behalf), under the same artefact
+//! checks; a locked card's authorisations are to be declined
+//! ([`BankStore::card_locked`]).
 
 pub mod api;
+pub mod cards;
 pub mod fi;
 pub mod import;
 pub mod sim;
@@ -159,14 +165,16 @@ impl BankNode {
     }
 
     /// Verifies an artefact's signature, provider, notified status, window
-    /// and purpose: what every request needs, whatever it asks for.
+    /// and purpose: what every request needs, whatever it asks for. A data
+    /// request names its purpose, which must be the artefact's; a request
+    /// that asks for no data (a card lock) passes `None` and is not checked
+    /// against it.
     pub async fn verify_artefact(
         &self,
         consent_jws: Option<&str>,
         purpose: Option<&str>,
     ) -> Result<ConsentArtefact, BankError> {
         let token = consent_jws.ok_or(BankError::MissingHeader("x-consent"))?;
-        let purpose = purpose.ok_or(BankError::MissingHeader("x-purpose"))?;
         let artefact: ConsentArtefact = self.keys().verify(token)?;
         if artefact.data_provider.id != self.inner.id {
             return Err(BankError::WrongProvider);
@@ -188,12 +196,14 @@ impl BankNode {
         if now >= artefact.expiry {
             return Err(ConsentRefusal::Expired.into());
         }
-        if purpose != artefact.purpose.code {
-            return Err(ConsentRefusal::WrongPurpose {
-                requested: purpose.to_owned(),
-                granted: artefact.purpose.code.clone(),
+        if let Some(purpose) = purpose {
+            if purpose != artefact.purpose.code {
+                return Err(ConsentRefusal::WrongPurpose {
+                    requested: purpose.to_owned(),
+                    granted: artefact.purpose.code.clone(),
+                }
+                .into());
             }
-            .into());
         }
         Ok(artefact)
     }

@@ -102,26 +102,78 @@ impl BankStore {
             .bind(account.as_str())
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Card {
-                    id: CardId::new(r.get::<String, _>("id")),
-                    account_id: AccountId::new(r.get::<String, _>("account_id")),
-                    kind: match r.get::<&str, _>("kind") {
-                        "debit" => CardKind::Debit,
-                        "credit" => CardKind::Credit,
-                        other => return Err(corrupt(format!("card kind {other}"))),
-                    },
-                    masked_pan: r.get("masked_pan"),
-                    network: r.get("network"),
-                    status: match r.get::<&str, _>("status") {
-                        "active" => CardStatus::Active,
-                        "locked" => CardStatus::Locked,
-                        other => return Err(corrupt(format!("card status {other}"))),
-                    },
-                })
+        rows.iter().map(card_from_row).collect()
+    }
+
+    /// Whether a card is locked; `None` for a card the bank does not know.
+    ///
+    /// This is what the authorisation path reads: **an authorisation on a
+    /// locked card must be declined** (and so must one on an unknown card).
+    /// The customer locks and unlocks their cards through a data user and the
+    /// consent manager ([`crate::cards`], `POST /v1/cards/lock`).
+    pub async fn card_locked(&self, card: &CardId) -> Result<Option<bool>, StoreError> {
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM cards WHERE id = ?")
+            .bind(card.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        status
+            .map(|s| match s.as_str() {
+                "active" => Ok(false),
+                "locked" => Ok(true),
+                other => Err(corrupt(format!("card status {other}"))),
             })
-            .collect()
+            .transpose()
+    }
+
+    /// Locks (`lock`) or unlocks every card on these accounts that belong to
+    /// `customer`, in one transaction, and returns those cards as they now are.
+    /// Idempotent: a card already in the asked state is left alone (a locked
+    /// card keeps the time it was first locked). Cards on an account of
+    /// another customer are neither changed nor returned.
+    pub async fn set_cards_locked(
+        &self,
+        customer: &CustomerId,
+        accounts: &[AccountId],
+        lock: bool,
+        at: Timestamp,
+    ) -> Result<Vec<Card>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut cards = Vec::new();
+        for account in accounts {
+            let update = if lock {
+                "UPDATE cards SET status = 'locked', locked_at = ?
+                 WHERE account_id = ? AND status = 'active'
+                   AND account_id IN (SELECT id FROM accounts WHERE id = ? AND customer_id = ?)"
+            } else {
+                "UPDATE cards SET status = 'active', locked_at = NULL
+                 WHERE account_id = ? AND status = 'locked'
+                   AND account_id IN (SELECT id FROM accounts WHERE id = ? AND customer_id = ?)"
+            };
+            let mut query = sqlx::query(update);
+            if lock {
+                query = query.bind(at.as_second());
+            }
+            query
+                .bind(account.as_str())
+                .bind(account.as_str())
+                .bind(customer.as_str())
+                .execute(&mut *tx)
+                .await?;
+            let rows = sqlx::query(
+                "SELECT c.id, c.account_id, c.kind, c.masked_pan, c.network, c.status
+                 FROM cards c JOIN accounts a ON a.id = c.account_id
+                 WHERE c.account_id = ? AND a.customer_id = ? ORDER BY c.id",
+            )
+            .bind(account.as_str())
+            .bind(customer.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &rows {
+                cards.push(card_from_row(row)?);
+            }
+        }
+        tx.commit().await?;
+        Ok(cards)
     }
 
     /// The booked balance: the opening balance plus every posted transaction.
@@ -303,6 +355,25 @@ fn account_from_row(r: &SqliteRow) -> Result<Account, StoreError> {
             .get::<&str, _>("opened_on")
             .parse::<Date>()
             .map_err(corrupt)?,
+    })
+}
+
+fn card_from_row(r: &SqliteRow) -> Result<Card, StoreError> {
+    Ok(Card {
+        id: CardId::new(r.get::<String, _>("id")),
+        account_id: AccountId::new(r.get::<String, _>("account_id")),
+        kind: match r.get::<&str, _>("kind") {
+            "debit" => CardKind::Debit,
+            "credit" => CardKind::Credit,
+            other => return Err(corrupt(format!("card kind {other}"))),
+        },
+        masked_pan: r.get("masked_pan"),
+        network: r.get("network"),
+        status: match r.get::<&str, _>("status") {
+            "active" => CardStatus::Active,
+            "locked" => CardStatus::Locked,
+            other => return Err(corrupt(format!("card status {other}"))),
+        },
     })
 }
 

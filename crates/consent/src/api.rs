@@ -35,10 +35,12 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
         inclusion_proof,
         consistency_proof,
         fi_fetch,
+        lock_cards,
         erased
     ),
     components(schemas(
         crate::FetchRequest,
+        crate::CardLockRequest,
         ConsentRequest,
         CreatedConsent,
         ConsentView,
@@ -62,6 +64,7 @@ pub fn router(cm: ConsentManager) -> Router {
         .route("/v1/consents/{consent_id}/resume", post(resume_consent))
         .route("/v1/consents/{consent_id}/log", get(customer_log))
         .route("/v1/fi/fetch", post(fi_fetch))
+        .route("/v1/cards/lock", post(lock_cards))
         .route("/v1/consents/{consent_id}/erased", post(erased))
         .route("/v1/log/sth", get(latest_head))
         .route("/v1/log/proof", get(inclusion_proof))
@@ -340,6 +343,29 @@ async fn fi_fetch(
 ) -> Result<Response, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
     let relayed = cm.relay_fetch(&consumer_id, &request).await?;
+    Ok((
+        relayed.status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        relayed.body,
+    )
+        .into_response())
+}
+
+/// `POST /v1/cards/lock`: relays a data user's card lock (`"lock": true`) or
+/// unlock to the bank under an ACTIVE consent it holds, and the bank's answer
+/// back (the cards with masked PANs and lock states); logs `card.lock` or
+/// `card.unlock`, refused or not.
+#[utoipa::path(post, path = "/v1/cards/lock", request_body = crate::CardLockRequest, responses(
+    (status = 200, description = "the bank's answer, relayed: `{\"cards\": [{\"card_id\", \"masked_pan\", \"account_id\", \"locked\"}]}`", body = Object),
+    (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn lock_cards(
+    State(cm): State<ConsentManager>,
+    headers: HeaderMap,
+    Json(request): Json<crate::CardLockRequest>,
+) -> Result<Response, ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    let relayed = cm.relay_card_lock(&consumer_id, &request).await?;
     Ok((
         relayed.status,
         [(axum::http::header::CONTENT_TYPE, "application/json")],

@@ -9,6 +9,11 @@
 //! user. Revocation changes the status and notifies the bank node, whose
 //! check then refuses the artefact.
 //!
+//! It relays, for the data user holding an ACTIVE consent, FI requests
+//! ([`ConsentManager::relay_fetch`]) and card locks
+//! ([`ConsentManager::relay_card_lock`]) to the bank with the artefact it
+//! signed, and logs each one, refusals included.
+//!
 //! The consent manager keeps consents and their status; it never stores any
 //! bank data.
 
@@ -134,6 +139,16 @@ pub struct FetchRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub cursors: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A data user's request to lock or unlock the cards of a consent's accounts,
+/// on the customer's word in the data user's app.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CardLockRequest {
+    #[serde(rename = "consentId", alias = "consent_id")]
+    pub consent_id: String,
+    /// `true` locks the cards, `false` unlocks them.
+    pub lock: bool,
 }
 
 /// A customer the bank has authenticated, with the accounts they may link.
@@ -732,38 +747,91 @@ impl ConsentManager {
             "limit": request.limit,
             "cursors": request.cursors,
         });
+        let response = self.send_to_bank("/v1/fi/fetch", &body).await?;
+        self.record(entry(refusal(&response))).await?;
+        Ok(response)
+    }
+
+    /// Relays a data user's card lock (or unlock) to the bank with the stored
+    /// artefact, as [`Self::relay_fetch`] relays FI requests: the consent must
+    /// be this data user's and ACTIVE. The request is logged (`card.lock` or
+    /// `card.unlock`) whatever its outcome; the bank's answer is passed on.
+    pub async fn relay_card_lock(
+        &self,
+        consumer_id: &str,
+        request: &CardLockRequest,
+    ) -> Result<anumati_wire::PeerResponse, ConsentError> {
+        let record = self
+            .inner
+            .store
+            .by_consent_id(&request.consent_id)
+            .await?
+            .ok_or(ConsentError::NotFound)?;
+        if record.consumer_id != consumer_id {
+            return Err(ConsentError::NotFound);
+        }
+        // A lock reads no data and serves no data purpose: no purpose, no data kinds.
+        let entry = |refused: Option<String>| log::NewEntry {
+            event: if request.lock {
+                "card.lock"
+            } else {
+                "card.unlock"
+            },
+            actor: consumer_id.to_owned(),
+            customer: record.customer_id.clone(),
+            consent_id: Some(request.consent_id.clone()),
+            purpose: None,
+            data_kinds: Vec::new(),
+            refused,
+        };
+        let Some(artefact) = record
+            .artefact
+            .clone()
+            .filter(|_| record.status == ConsentStatus::Active)
+        else {
+            self.record(entry(Some(format!(
+                "consent is {}",
+                record.status.as_str()
+            ))))
+            .await?;
+            return Err(ConsentError::WrongStatus(
+                record.status.as_str().to_owned(),
+                "ACTIVE",
+            ));
+        };
+        let body = serde_json::json!({ "consent": artefact, "lock": request.lock });
+        let response = self.send_to_bank("/v1/cards/lock", &body).await?;
+        self.record(entry(refusal(&response))).await?;
+        tracing::info!(
+            consent = %request.consent_id,
+            lock = request.lock,
+            status = %response.status,
+            "card lock relayed"
+        );
+        Ok(response)
+    }
+
+    /// Sends a relayed request to the bank as the consent manager.
+    async fn send_to_bank(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<anumati_wire::PeerResponse, ConsentError> {
         let assertion = self.inner.signer.sign(&ClientAssertion::new(
             &self.inner.id,
             &self.inner.bank_id,
             self.now().as_second(),
         ));
-        let response = self
-            .inner
+        self.inner
             .bank
             .send(
                 axum::http::Method::POST,
-                "/v1/fi/fetch",
+                path,
                 &[("x-client-assertion", assertion.as_str())],
-                Some(&body),
+                Some(body),
             )
             .await
-            .map_err(|e| ConsentError::Bank(e.to_string()))?;
-        let refused = (!response.status.is_success()).then(|| {
-            #[derive(Deserialize)]
-            struct Detail {
-                code: String,
-                message: String,
-            }
-            #[derive(Deserialize)]
-            struct Body {
-                error: Detail,
-            }
-            serde_json::from_slice::<Body>(&response.body)
-                .map(|b| format!("{}: {}", b.error.code, b.error.message))
-                .unwrap_or_else(|_| format!("bank answered {}", response.status))
-        });
-        self.record(entry(refused)).await?;
-        Ok(response)
+            .map_err(|e| ConsentError::Bank(e.to_string()))
     }
 
     async fn notify_bank(
@@ -792,6 +860,25 @@ impl ConsentManager {
         }
         Ok(())
     }
+}
+
+/// Why the bank refused a relayed request (its error code and message), for
+/// the log; `None` when it answered with success.
+fn refusal(response: &anumati_wire::PeerResponse) -> Option<String> {
+    (!response.status.is_success()).then(|| {
+        #[derive(Deserialize)]
+        struct Detail {
+            code: String,
+            message: String,
+        }
+        #[derive(Deserialize)]
+        struct Body {
+            error: Detail,
+        }
+        serde_json::from_slice::<Body>(&response.body)
+            .map(|b| format!("{}: {}", b.error.code, b.error.message))
+            .unwrap_or_else(|_| format!("bank answered {}", response.status))
+    })
 }
 
 /// A log entry about a stored consent.

@@ -27,7 +27,8 @@ pub struct LogEntry {
     pub at: Timestamp,
     /// `consent.requested`, `consent.approved`, `consent.rejected`,
     /// `consent.revoked`, `consent.paused`, `consent.resumed`,
-    /// `consent.expired`, `data.fetch`, `data.erased`.
+    /// `consent.expired`, `data.fetch`, `data.erased`, `card.lock`,
+    /// `card.unlock`.
     pub event: String,
     /// Who acted: a data user's id, `customer`, `consent-manager`.
     pub actor: String,
