@@ -1,27 +1,58 @@
-//! Answering: from an understood message to a reply, on every channel.
+//! Answering: from a message, in its conversation, to a reply, on every
+//! channel. [`crate::dialogue`] decides what a message means; this carries
+//! the decision out.
 
 use anumati_domain::consent::ConsentArtefact;
-use anumati_domain::fi::AccountData;
-use anumati_domain::Transaction;
+use anumati_domain::Currency;
+use anumati_nlu::entities::Context;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
+use crate::answers::{self, local_today};
+use crate::cards::CardLock;
+use crate::confidence::Confidence;
 use crate::data::{Access, Snapshot};
-use crate::{nlu, AppError, ChatApp, Reply, StatusChange, MESSAGE_CHARS_MAX};
+use crate::dialogue::{self, Decision, Form, Query, Slot, State, Turn};
+use crate::nlu::{Lang, Understanding};
+use crate::{AppError, ChatApp, Reply, StatusChange, MESSAGE_CHARS_MAX};
 
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+/// How long the conversation's context is kept (sealed in the vault).
+pub const CONTEXT_MINUTES: i64 = 30;
+const DIALOGUE_KIND: &str = "dialogue";
+
+/// A plain-words name of an intent, for "did you mean …?".
+fn describe_intent(intent: &str, lang: Lang) -> String {
+    let (en, hi) = match intent {
+        "balance" => ("your balance", "आपका बैलेंस"),
+        "transactions" => ("your transactions", "आपके लेन-देन"),
+        "spend_summary" => ("how much you spent", "आपने कितना खर्च किया"),
+        "where_shopped" => ("where you spent", "आपने कहाँ खर्च किया"),
+        "compare_periods" => ("comparing your spending", "खर्च की तुलना"),
+        "recurring_payments" => ("your regular payments", "आपके नियमित भुगतान"),
+        "income" => ("the money you received", "आपको मिला पैसा"),
+        "largest_purchases" => ("your largest purchases", "आपकी सबसे बड़ी ख़रीदें"),
+        "card_lock" => ("locking your card", "कार्ड लॉक करना"),
+        "card_unlock" => ("unlocking your card", "कार्ड अनलॉक करना"),
+        "report_fraud" => ("reporting fraud", "धोखाधड़ी की शिकायत"),
+        "pay" => ("sending money", "पैसे भेजना"),
+        "link_bank" => ("linking your bank", "बैंक जोड़ना"),
+        "consent_status" => ("who has your data", "आपका डेटा किसके पास है"),
+        "access_log" => ("who accessed your data", "आपका डेटा किसने देखा"),
+        "consent_revoke" => ("revoking access to your data", "डेटा की पहुँच रद्द करना"),
+        "consent_pause" => ("pausing sharing", "साझा करना रोकना"),
+        "consent_resume" => ("resuming sharing", "साझा करना फिर शुरू करना"),
+        "export_data" => ("a copy of your data", "आपके डेटा की कॉपी"),
+        "delete_data" => ("deleting your data", "आपका डेटा मिटाना"),
+        other => return other.replace('_', " "),
+    };
+    lang.pick(en, hi).to_owned()
 }
 
-/// Hindi replies when the customer wrote in Devanagari.
-fn hindi(message: &str) -> bool {
-    message
-        .chars()
-        .any(|c| ('\u{0900}'..='\u{097F}').contains(&c))
+fn yes_cancel(lang: Lang) -> Vec<String> {
+    vec![
+        lang.pick("Yes", "हाँ").to_owned(),
+        lang.pick("Cancel", "रद्द करें").to_owned(),
+    ]
 }
 
 impl ChatApp {
@@ -37,47 +68,337 @@ impl ChatApp {
         if !self.user_exists(login).await? {
             return Err(AppError::UnknownLogin(login.to_owned()));
         }
-        let understanding = nlu::understand(message);
-        let mut reply = self.answer(login, &understanding, hindi(message)).await?;
-        reply.intent = understanding.intent.to_owned();
-        reply.confidence = understanding.confidence;
-        reply.entities = understanding.entities;
+        let now = self.now();
+        let context = Context {
+            today: local_today(now, &[]),
+            merchants: &[],
+            places: &[],
+            payees: &[],
+            default_currency: Currency::INR,
+        };
+        let u = self.language().understand(message, &context);
+        let mut state = self.load_dialogue(login).await?;
+        let turn = Turn {
+            intent: u.intent.clone(),
+            confidence: u.confidence,
+            entities: u.entities.clone(),
+            words: u.words,
+            narrows: u.narrows,
+        };
+        let decision = dialogue::decide(&mut state, &turn);
+        let mut reply = self
+            .carry_out(login, message, &u, decision, &mut state)
+            .await?;
+        // After an erasure nothing about the customer is kept, not even context.
+        if reply.data.get("erased").is_none() {
+            self.save_dialogue(login, &state).await?;
+        }
+        reply.confidence = u.confidence;
+        if let serde_json::Value::Object(map) =
+            serde_json::to_value(&u.entities).map_err(|e| AppError::Corrupt(e.to_string()))?
+        {
+            reply.entities = map;
+        }
         Ok(reply)
     }
 
-    async fn answer(
+    async fn load_dialogue(&self, login: &str) -> Result<State, AppError> {
+        let bytes = self
+            .vault()
+            .get(login, DIALOGUE_KIND, "state", self.now())
+            .await?;
+        // An unreadable context (a format from an older version) is forgotten.
+        Ok(bytes
+            .and_then(|b| {
+                serde_json::from_slice(&b)
+                    .map_err(|e| tracing::warn!(error = %e, "conversation context unreadable; starting afresh"))
+                    .ok()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn save_dialogue(&self, login: &str, state: &State) -> Result<(), AppError> {
+        let bytes = serde_json::to_vec(state).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        let until = self.now() + SignedDuration::from_mins(CONTEXT_MINUTES);
+        self.vault()
+            .put(login, DIALOGUE_KIND, "state", &bytes, until)
+            .await?;
+        Ok(())
+    }
+
+    fn text(&self, intent: &str, confidence: Confidence, text: impl Into<String>) -> Reply {
+        self.reply(intent, confidence, text.into(), serde_json::json!({}))
+    }
+
+    async fn carry_out(
         &self,
         login: &str,
-        u: &nlu::Understanding,
-        hi: bool,
+        message: &str,
+        u: &Understanding,
+        decision: Decision,
+        state: &mut State,
     ) -> Result<Reply, AppError> {
-        let plain = |text: &str| {
-            self.reply(
-                u.intent,
-                u.confidence,
-                text.to_owned(),
-                serde_json::json!({}),
-            )
+        let lang = u.lang;
+        let c = u.confidence;
+        Ok(match decision {
+            Decision::Answer {
+                intent,
+                query,
+                reminder,
+            } => {
+                let mut r = self
+                    .answer(login, message, &intent, &query, u, state)
+                    .await?;
+                if let Some(form) = reminder {
+                    r.reply.push_str(&format!(
+                        "\n\n{} {}",
+                        lang.pick("We were in the middle of", "हम बीच में थे:"),
+                        describe_intent(form.intent(), lang)
+                    ));
+                    r.reply
+                        .push_str(lang.pick(" — shall we go on?", " — आगे बढ़ें?"));
+                    r.quick_replies = yes_cancel(lang);
+                }
+                r
+            }
+            Decision::Ask(form, slot) => self.ask(&form, slot, lang, c),
+            Decision::Confirm(form) => self.confirm(&form, lang, c),
+            Decision::Execute(form) => self.execute(login, &form, lang, c).await?,
+            Decision::Cancelled(form) => self.text(
+                form.intent(),
+                c,
+                lang.pick(
+                    "Cancelled — nothing was done.",
+                    "रद्द कर दिया — कुछ नहीं किया गया।",
+                ),
+            ),
+            Decision::Dropped { form, then } => {
+                let mut r = Box::pin(self.carry_out(login, message, u, *then, state)).await?;
+                r.reply = format!(
+                    "{} {}.\n{}",
+                    lang.pick("I have set aside", "मैंने यह छोड़ दिया:"),
+                    describe_intent(form.intent(), lang),
+                    r.reply
+                );
+                r
+            }
+            Decision::ConfirmGuess(intent) => {
+                let mut r = self.text(
+                    &intent,
+                    c,
+                    match lang {
+                        Lang::En => format!("Did you mean {}?", describe_intent(&intent, lang)),
+                        Lang::Hi => {
+                            format!("क्या आप {} के बारे में पूछ रहे हैं?", describe_intent(&intent, lang))
+                        }
+                    },
+                );
+                r.quick_replies =
+                    vec![lang.pick("Yes", "हाँ").into(), lang.pick("No", "नहीं").into()];
+                r
+            }
+            Decision::Rephrase => {
+                let mut r = self.text(
+                    "fallback",
+                    c,
+                    lang.pick(
+                        "Sorry, I did not understand that. Could you say it another way? For example \"what's my balance?\" or \"how much did I spend on food last month?\"",
+                        "माफ़ कीजिए, मैं समझ नहीं पाया। क्या आप इसे दूसरे तरीके से कह सकते हैं? जैसे \"मेरा बैलेंस क्या है?\" या \"पिछले महीने खाने पर कितना खर्च हुआ?\"",
+                    ),
+                );
+                r.quick_replies = vec![lang.pick("Talk to a person", "किसी व्यक्ति से बात करें").into()];
+                r
+            }
+            Decision::Handoff => self.handoff(login, "human_agent", lang, c, "").await?,
+        })
+    }
+
+    async fn handoff(
+        &self,
+        login: &str,
+        reason: &str,
+        lang: Lang,
+        c: Confidence,
+        before: &str,
+    ) -> Result<Reply, AppError> {
+        let reference = self.store().add_handoff(login, reason, self.now()).await?;
+        tracing::info!(reference, reason, "conversation handed to a person");
+        let mut r = self.text(
+            "human_agent",
+            c,
+            format!(
+                "{before}{}",
+                match lang {
+                    Lang::En => format!("I am passing this conversation to a person at the bank (reference H-{reference}); they will reply here."),
+                    Lang::Hi => format!("मैं यह बातचीत बैंक के एक व्यक्ति को सौंप रहा हूँ (संदर्भ H-{reference}); वे यहीं जवाब देंगे।"),
+                }
+            ),
+        );
+        r.data = serde_json::json!({ "handoff": reference, "reason": reason });
+        Ok(r)
+    }
+
+    fn ask(&self, form: &Form, slot: Slot, lang: Lang, c: Confidence) -> Reply {
+        let mut r = match (form, slot) {
+            (
+                Form::Pay {
+                    payee_candidates, ..
+                },
+                Slot::Payee,
+            ) if !payee_candidates.is_empty() => {
+                let mut r = self.text(
+                    "pay",
+                    c,
+                    lang.pick("Which one do you mean?", "आप किसकी बात कर रहे हैं?"),
+                );
+                r.quick_replies = payee_candidates.clone();
+                r
+            }
+            (_, Slot::Payee) => {
+                self.text("pay", c, lang.pick("Whom should I pay?", "किसे पैसे भेजने हैं?"))
+            }
+            (Form::Pay { payee, .. }, Slot::Amount) => self.text(
+                "pay",
+                c,
+                match lang {
+                    Lang::En => format!(
+                        "How much should I send to {}?",
+                        payee.as_deref().unwrap_or("them")
+                    ),
+                    Lang::Hi => format!("{} को कितने भेजने हैं?", payee.as_deref().unwrap_or("उन")),
+                },
+            ),
+            (_, Slot::Amount) => self.text(form.intent(), c, lang.pick("How much?", "कितने?")),
         };
-        let say = |en: &str, hi_text: &str| plain(if hi { hi_text } else { en });
-        match u.intent {
-            "greeting" => return Ok(say("Hello! I can tell you your balance and your recent transactions. Ask \"what's my balance?\"", "नमस्ते! मैं आपका बैलेंस और हाल के लेन-देन बता सकता हूँ।")),
-            "thanks" => return Ok(say("You're welcome.", "आपका स्वागत है।")),
-            "help" => return Ok(plain("Ask me \"what's my balance?\" or \"show my last 5 transactions\". About your data: \"who has my data?\", \"who accessed my data this week?\", \"pause sharing\", \"revoke access\", \"export my data\", \"delete my data\".")),
-            "fallback" => return Ok(plain("Sorry, I did not understand that. Try \"what's my balance?\" or \"show my last 5 transactions\".")),
-            "consent_revoke" => {
-                return Ok(match self.revoke(login).await? {
+        r.quick_replies
+            .push(lang.pick("Cancel", "रद्द करें").to_owned());
+        r
+    }
+
+    fn confirm(&self, form: &Form, lang: Lang, c: Confidence) -> Reply {
+        let text = match form {
+            Form::Pay { payee, amount, .. } => match lang {
+                Lang::En => format!(
+                    "Send {} to {}? Say yes to confirm, or cancel.",
+                    amount.map(|a| a.to_string()).unwrap_or_default(),
+                    payee.as_deref().unwrap_or_default()
+                ),
+                Lang::Hi => format!(
+                    "{} को {} भेजें? पुष्टि के लिए हाँ कहें, या रद्द करें।",
+                    payee.as_deref().unwrap_or_default(),
+                    amount.map(|a| a.to_string()).unwrap_or_default()
+                ),
+            },
+            Form::Action { intent } => match intent.as_str() {
+                "card_lock" => lang.pick("Lock your cards? While they are locked, card payments are declined. You can unlock them here at any time.", "अपने कार्ड लॉक करें? लॉक रहने तक कार्ड से भुगतान अस्वीकार होंगे। आप यहीं कभी भी अनलॉक कर सकते हैं।").to_owned(),
+                "card_unlock" => lang.pick("Unlock your cards, so card payments work again?", "अपने कार्ड अनलॉक करें, ताकि कार्ड से भुगतान फिर हो सकें?").to_owned(),
+                "consent_revoke" => lang.pick("Revoke the chat app's access to your bank data? The bank will refuse it from then on and the copy the app kept is destroyed.", "चैट ऐप की आपके बैंक डेटा तक पहुँच रद्द करें? इसके बाद बैंक मना कर देगा और ऐप की रखी कॉपी नष्ट हो जाएगी।").to_owned(),
+                "delete_data" => lang.pick("Delete everything the chat app holds about you? This revokes the consent and cannot be undone.", "चैट ऐप के पास आपका जो कुछ है, सब मिटा दें? इससे सहमति रद्द होगी और यह वापस नहीं होगा।").to_owned(),
+                other => describe_intent(other, lang),
+            },
+        };
+        let mut r = self.text(form.intent(), c, text);
+        r.quick_replies = yes_cancel(lang);
+        r
+    }
+
+    async fn execute(
+        &self,
+        login: &str,
+        form: &Form,
+        lang: Lang,
+        c: Confidence,
+    ) -> Result<Reply, AppError> {
+        let plain = |text: &str| self.text(form.intent(), c, text);
+        Ok(match form {
+            Form::Pay { .. } => plain(lang.pick(
+                "Payments from the chat are not switched on at this bank yet, so nothing was sent.",
+                "इस बैंक में अभी चैट से भुगतान चालू नहीं है, इसलिए कुछ नहीं भेजा गया।",
+            )),
+            Form::Action { intent } => match intent.as_str() {
+                "consent_revoke" => match self.revoke(login).await? {
                     Some(id) => {
-                        let mut r = say(
+                        let mut r = plain(lang.pick(
                             "Done: the chat app's access to your bank data is revoked, and the copy it kept is destroyed. The bank will refuse it from now on.",
                             "हो गया: चैट ऐप की आपके बैंक डेटा तक पहुँच रद्द कर दी गई है और उसकी रखी कॉपी नष्ट कर दी गई है।",
-                        );
+                        ));
                         r.data = serde_json::json!({ "revoked": id });
                         r
                     }
-                    None => say("Your bank is not linked, so nothing is shared.", "आपका बैंक जुड़ा नहीं है, इसलिए कुछ भी साझा नहीं हो रहा।"),
-                });
+                    None => plain(lang.pick(
+                        "Your bank is not linked, so nothing is shared.",
+                        "आपका बैंक जुड़ा नहीं है, इसलिए कुछ भी साझा नहीं हो रहा।",
+                    )),
+                },
+                "delete_data" => self.delete_reply(login, intent, c, lang).await?,
+                "card_lock" | "card_unlock" => {
+                    self.card_lock_reply(login, intent == "card_lock", lang, c)
+                        .await?
+                }
+                other => plain(&describe_intent(other, lang)),
+            },
+        })
+    }
+
+    async fn card_lock_reply(
+        &self,
+        login: &str,
+        lock: bool,
+        lang: Lang,
+        c: Confidence,
+    ) -> Result<Reply, AppError> {
+        let intent = if lock { "card_lock" } else { "card_unlock" };
+        let say = |en: &str, hi: &str| self.text(intent, c, lang.pick(en, hi));
+        Ok(match self.lock_cards(login, lock).await? {
+            CardLock::NotLinked => {
+                let mut r = say(
+                    "To lock or unlock your cards from here I need your bank linked. You can also call the bank's helpline.",
+                    "यहाँ से कार्ड लॉक या अनलॉक करने के लिए आपका बैंक जुड़ा होना चाहिए। आप बैंक की हेल्पलाइन पर भी कॉल कर सकते हैं।",
+                );
+                r.link = Some(self.link_page(login).await?);
+                r
             }
+            CardLock::Refused(_) => say(
+                "The bank refused: your consent does not allow this now (it may be paused, revoked or expired).",
+                "बैंक ने मना कर दिया: आपकी सहमति अभी इसकी अनुमति नहीं देती।",
+            ),
+            CardLock::Done(cards) => {
+                let list: Vec<String> = cards.iter().map(|c| c.masked_pan.clone()).collect();
+                let mut r = self.text(
+                    intent,
+                    c,
+                    match (lang, lock) {
+                        (Lang::En, true) => format!("Locked: {}. Card payments are declined until you say \"unlock my card\".", list.join(", ")),
+                        (Lang::En, false) => format!("Unlocked: {}. Your cards work again.", list.join(", ")),
+                        (Lang::Hi, true) => format!("लॉक हो गया: {}। \"मेरा कार्ड अनलॉक करो\" कहने तक कार्ड से भुगतान अस्वीकार होंगे।", list.join(", ")),
+                        (Lang::Hi, false) => format!("अनलॉक हो गया: {}। आपके कार्ड फिर से चलेंगे।", list.join(", ")),
+                    },
+                );
+                r.data = serde_json::json!({ "cards": cards });
+                r
+            }
+        })
+    }
+
+    /// Answers one intent (with the details of the question).
+    async fn answer(
+        &self,
+        login: &str,
+        message: &str,
+        intent: &str,
+        query: &Query,
+        u: &Understanding,
+        state: &mut State,
+    ) -> Result<Reply, AppError> {
+        let lang = u.lang;
+        let c = u.confidence;
+        let say = |en: &str, hi: &str| self.text(intent, c, lang.pick(en, hi));
+        match intent {
+            "greeting" => return Ok(say("Hello! I can tell you your balance, your transactions and where your money goes. Ask \"what's my balance?\" or \"how much did I spend on food this month?\"", "नमस्ते! मैं आपका बैलेंस, लेन-देन और आपका पैसा कहाँ जाता है, बता सकता हूँ। पूछिए \"मेरा बैलेंस क्या है?\"")),
+            "thanks" => return Ok(say("You're welcome.", "आपका स्वागत है।")),
+            "help" => return Ok(say("Ask me about your money: \"what's my balance?\", \"show my last 5 transactions\", \"how much did I spend on food last month?\", \"where did I shop this week?\", \"compare this month with last month\", \"my subscriptions\", \"my salary\", \"biggest purchases\". Cards: \"lock my card\". About your data: \"who has my data?\", \"who accessed my data this week?\", \"pause sharing\", \"revoke access\", \"export my data\", \"delete my data\". I answer in English and Hindi.", "मुझसे अपने पैसों के बारे में पूछिए: \"मेरा बैलेंस क्या है?\", \"पिछले 5 लेन-देन दिखाओ\", \"पिछले महीने खाने पर कितना खर्च हुआ?\", \"इस महीने की तुलना पिछले महीने से करो\"। कार्ड: \"मेरा कार्ड लॉक करो\"। डेटा: \"मेरा डेटा किसके पास है?\", \"साझा करना रोको\", \"मेरा डेटा मिटाओ\"।")),
+            "affirm" | "deny" | "cancel" => return Ok(say("There is nothing waiting for a yes or no right now.", "अभी हाँ या ना के लिए कुछ बाकी नहीं है।")),
+            "fallback" => return Ok(say("Sorry, I did not understand that. Try \"what's my balance?\"", "माफ़ कीजिए, मैं समझ नहीं पाया। पूछिए \"मेरा बैलेंस क्या है?\"")),
             "consent_pause" => {
                 return Ok(match self.change_status(login, StatusChange::Pause).await? {
                     Some(id) => {
@@ -91,24 +412,54 @@ impl ChatApp {
             "consent_resume" => {
                 return Ok(match self.change_status(login, StatusChange::Resume).await? {
                     Some(id) => {
-                        let mut r = plain("Sharing is on again.");
+                        let mut r = say("Sharing is on again.", "साझा करना फिर से शुरू हो गया है।");
                         r.data = serde_json::json!({ "resumed": id });
                         r
                     }
-                    None => plain("There is no paused consent to resume."),
+                    None => say("There is no paused consent to resume.", "फिर से शुरू करने के लिए कोई रुकी हुई सहमति नहीं है।"),
                 });
             }
-            "consent_status" => return self.consent_status_reply(login, u, hi).await,
-            "access_log" => return self.access_log_reply(login, u, hi).await,
-            "export_data" => return self.export_reply(login, u).await,
-            "delete_data" => return self.delete_reply(login, u, hi).await,
+            "consent_status" => return self.consent_status_reply(login, intent, c, lang).await,
+            "access_log" => return self.access_log_reply(login, intent, c, lang, query).await,
+            "export_data" => return self.export_reply(login, intent, c, lang).await,
+            "link_bank" => {
+                let url = self.link_page(login).await?;
+                let mut r = say("Link your bank here — you will see exactly what is shared, and you can revoke it at any time.", "अपना बैंक यहाँ जोड़ें — आप देखेंगे कि क्या साझा होगा, और इसे कभी भी रद्द कर सकते हैं।");
+                r.link = Some(url);
+                return Ok(r);
+            }
+            "report_fraud" => {
+                let mut r = self
+                    .handoff(login, "report_fraud", lang, c, lang.pick(
+                        "I'm sorry. To stop any more card payments now, say \"lock my card\". ",
+                        "हमें खेद है। अभी आगे के कार्ड भुगतान रोकने के लिए \"मेरा कार्ड लॉक करो\" कहें। ",
+                    ))
+                    .await?;
+                r.intent = intent.to_owned();
+                r.quick_replies = vec![lang.pick("Lock my card", "मेरा कार्ड लॉक करो").into()];
+                return Ok(r);
+            }
             _ => {}
         }
-        if u.intent == "link_bank" {
-            let url = self.link_page(login).await?;
-            let mut r = plain("Link your bank here — you will see exactly what is shared, and you can revoke it at any time.");
-            r.link = Some(url);
-            return Ok(r);
+        if let Some(faq) = self.language().faq().get(intent) {
+            let text = match lang {
+                Lang::Hi => faq.answer_hi.as_deref().unwrap_or(&faq.answer),
+                Lang::En => &faq.answer,
+            };
+            if faq.handoff || c < dialogue::FAQ_HANDOFF {
+                let mut r = self
+                    .handoff(login, intent, lang, c, &format!("{text}\n"))
+                    .await?;
+                r.intent = intent.to_owned();
+                return Ok(r);
+            }
+            return Ok(self.text(intent, c, text));
+        }
+        if !dialogue::DATA_INTENTS.contains(&intent) {
+            return Ok(say(
+                "Sorry, I cannot help with that here yet.",
+                "माफ़ कीजिए, इसमें मैं अभी यहाँ मदद नहीं कर सकता।",
+            ));
         }
         match self.account_data(login).await? {
             Access::NotLinked => {
@@ -120,111 +471,144 @@ impl ChatApp {
                 r.link = Some(url);
                 Ok(r)
             }
-            Access::Refused(status) => Ok(plain(match status {
-                403 | 409 => "The bank refused: your consent does not allow this (it may have expired, been paused or revoked). Say \"link my bank\" to grant a new one.",
-                429 => "The bank refused: you have reached today's limit of requests under your consent.",
-                _ => "I could not reach your bank just now. Please try again in a moment.",
-            })),
+            Access::Refused(status) => Ok(say(
+                match status {
+                    403 | 409 => "The bank refused: your consent does not allow this (it may have expired, been paused or revoked). Say \"link my bank\" to grant a new one.",
+                    429 => "The bank refused: you have reached today's limit of requests under your consent.",
+                    _ => "I could not reach your bank just now. Please try again in a moment.",
+                },
+                match status {
+                    403 | 409 => "बैंक ने मना कर दिया: आपकी सहमति इसकी अनुमति नहीं देती (शायद वह समाप्त, रुकी या रद्द है)। नई सहमति के लिए \"link my bank\" कहें।",
+                    429 => "बैंक ने मना कर दिया: आपकी सहमति के तहत आज की सीमा पूरी हो गई है।",
+                    _ => "अभी आपके बैंक तक नहीं पहुँच सका। कृपया थोड़ी देर में फिर कोशिश करें।",
+                },
+            )),
             Access::Data { snapshot, stale } => {
-                let mut reply = match u.intent {
-                    "balance" => self.balances_reply(u, &snapshot, hi),
-                    "transactions" => {
-                        let count = u.entities.get("count").and_then(|v| v.as_u64()).unwrap_or(5) as usize;
-                        self.transactions_reply(u, &snapshot, count)
-                    }
-                    _ => plain("Your bank is linked."),
-                };
+                let query = self.resolve(message, query, &snapshot, state, intent);
+                let today = local_today(self.now(), &snapshot.accounts);
+                let mut r = self.data_answer(intent, &query, &snapshot, today, u);
                 if stale {
-                    reply.reply.push_str(&format!("\n(as of {}; the bank's daily limit for fresh data is reached)", snapshot.fetched_at.strftime("%-d %b %H:%M UTC")));
+                    r.reply.push_str(&format!(
+                        "\n({} {})",
+                        lang.pick("as of", "इस समय तक:"),
+                        snapshot.fetched_at.strftime("%-d %b %H:%M UTC")
+                    ));
                 }
-                Ok(reply)
+                Ok(r)
             }
         }
     }
 
-    fn balances_reply(&self, u: &nlu::Understanding, snapshot: &Snapshot, hi: bool) -> Reply {
-        let mut text = String::from(if hi {
-            "आपका बैलेंस:"
-        } else {
-            "Your balances:"
-        });
-        let mut balances = Vec::new();
-        for a in &snapshot.accounts {
-            let Some(summary) = &a.summary else { continue };
-            text.push_str(&format!(
-                "\n• {} {}: {}",
-                capitalise(a.kind.label()),
-                a.masked_number,
-                summary.booked
-            ));
-            if a.kind == anumati_domain::AccountKind::CreditCard {
-                text.push_str(&format!(" (available credit {})", summary.available));
-            }
-            balances.push(serde_json::json!({
-                "account_id": a.account_id, "kind": a.kind, "masked_number": a.masked_number,
-                "booked": summary.booked, "available": summary.available,
-            }));
-        }
-        self.reply(
-            u.intent,
-            u.confidence,
-            text,
-            serde_json::json!({ "balances": balances, "as_of": snapshot.fetched_at }),
-        )
-    }
-
-    fn transactions_reply(
+    /// Reads the message again with what only the data can tell: the
+    /// customer's own merchants and cities, and their currency.
+    fn resolve(
         &self,
-        u: &nlu::Understanding,
+        message: &str,
+        query: &Query,
         snapshot: &Snapshot,
-        count: usize,
-    ) -> Reply {
-        let mut all: Vec<&Transaction> = snapshot
+        state: &mut State,
+        intent: &str,
+    ) -> Query {
+        let mut merchants: Vec<String> = Vec::new();
+        let mut places: Vec<String> = Vec::new();
+        for t in snapshot
             .accounts
             .iter()
-            .filter_map(|a: &AccountData| a.transactions.as_ref())
+            .filter_map(|a| a.transactions.as_ref())
             .flatten()
-            .collect();
-        all.sort_by(|a, b| b.booked_at.cmp(&a.booked_at).then_with(|| b.id.cmp(&a.id)));
-        all.truncate(count);
-        let mut text = if all.is_empty() {
-            "You have no transactions in the consented period.".to_owned()
-        } else {
-            format!("Your last {} transactions:", all.len())
-        };
-        for t in &all {
-            let what = t
-                .merchant
-                .as_ref()
-                .map_or(t.description.as_str(), |m| m.name.as_str());
-            let place = t
-                .merchant
-                .as_ref()
-                .filter(|m| !m.place.city.is_empty())
-                .map(|m| format!(", {}", m.place.city))
-                .unwrap_or_default();
-            text.push_str(&format!(
-                "\n• {} {}{}: {}",
-                t.value_date.strftime("%-d %b"),
-                what,
-                place,
-                t.amount
-            ));
+        {
+            if let Some(m) = &t.merchant {
+                if !merchants.contains(&m.name) {
+                    merchants.push(m.name.clone());
+                }
+                if !m.place.city.is_empty() && !places.contains(&m.place.city) {
+                    places.push(m.place.city.clone());
+                }
+            }
         }
-        self.reply(
-            u.intent,
-            u.confidence,
-            text,
-            serde_json::json!({ "transactions": all }),
-        )
+        let currency = snapshot
+            .accounts
+            .first()
+            .and_then(|a| a.currency.parse::<Currency>().ok())
+            .unwrap_or(Currency::INR);
+        let context = Context {
+            today: local_today(self.now(), &snapshot.accounts),
+            merchants: &merchants,
+            places: &places,
+            payees: &[],
+            default_currency: currency,
+        };
+        let entities = anumati_nlu::entities::extract(message, &context);
+        let mut fresh = Query::from_entities(&entities);
+        // Periods and amounts were read without the data; keep the query's.
+        fresh.from = None;
+        fresh.to = None;
+        fresh.period = None;
+        if fresh.min.is_some_and(|m| m.currency() != currency)
+            || fresh.max.is_some_and(|m| m.currency() != currency)
+        {
+            fresh.min = None;
+            fresh.max = None;
+        }
+        let merged = query.merged(&Query {
+            merchant: fresh.merchant,
+            merchant_candidates: fresh.merchant_candidates,
+            place: fresh.place,
+            ..Query::default()
+        });
+        if let Some((last_intent, last)) = &mut state.last {
+            if last_intent == intent {
+                *last = merged.clone();
+            }
+        }
+        merged
+    }
+
+    fn data_answer(
+        &self,
+        intent: &str,
+        query: &Query,
+        snapshot: &Snapshot,
+        today: jiff::civil::Date,
+        u: &Understanding,
+    ) -> Reply {
+        let lang = u.lang;
+        if query.merchant.is_none() && query.merchant_candidates.len() > 1 {
+            let mut r = self.text(
+                intent,
+                u.confidence,
+                lang.pick("Which one do you mean?", "आप किसकी बात कर रहे हैं?"),
+            );
+            r.quick_replies = query
+                .merchant_candidates
+                .iter()
+                .map(|m| format!("only {m}"))
+                .collect();
+            return r;
+        }
+        let a = match intent {
+            "balance" => answers::balances(snapshot, lang),
+            "transactions" => answers::transactions(snapshot, query, today, lang),
+            "spend_summary" => answers::spend_summary(snapshot, query, today, lang),
+            "where_shopped" => answers::where_shopped(snapshot, query, today, lang),
+            "compare_periods" => answers::compare_periods(snapshot, query, today, lang),
+            "recurring_payments" => answers::recurring(snapshot, lang),
+            "income" => answers::income(snapshot, query, today, lang),
+            _ => answers::largest(snapshot, query, today, lang),
+        };
+        let mut r = self.reply(intent, u.confidence, a.text, a.data);
+        r.image = a.image;
+        r
     }
 
     async fn consent_status_reply(
         &self,
         login: &str,
-        u: &nlu::Understanding,
-        hi: bool,
+        intent: &str,
+        c: Confidence,
+        lang: Lang,
     ) -> Result<Reply, AppError> {
+        let hi = lang == Lang::Hi;
         let mut lines = Vec::new();
         let mut consents = Vec::new();
         for link in self.store().links_of(login).await? {
@@ -275,27 +659,30 @@ impl ChatApp {
                 lines.join("\n")
             )
         };
-        Ok(self.reply(
-            u.intent,
-            u.confidence,
-            text,
-            serde_json::json!({ "consents": consents }),
-        ))
+        Ok(self.reply(intent, c, text, serde_json::json!({ "consents": consents })))
     }
 
     async fn access_log_reply(
         &self,
         login: &str,
-        u: &nlu::Understanding,
-        hi: bool,
+        intent: &str,
+        c: Confidence,
+        lang: Lang,
+        query: &Query,
     ) -> Result<Reply, AppError> {
-        let days = u.entities.get("days").and_then(|d| d.as_i64()).unwrap_or(7);
+        let hi = lang == Lang::Hi;
+        // "today", "this month": back to the period's first day; a week by default.
+        let today = local_today(self.now(), &[]);
+        let days = query
+            .from
+            .map(|from| i64::from((today - from).get_days()).max(0) + 1)
+            .unwrap_or(7);
         let since = self.now() - SignedDuration::from_hours(24 * days);
         let links = self.store().links_of(login).await?;
         let Some(consent_id) = links.iter().find_map(|l| l.consent_id.clone()) else {
             return Ok(self.reply(
-                u.intent,
-                u.confidence,
+                intent,
+                c,
                 "You have never linked your bank, so nobody accessed your data through this chat."
                     .into(),
                 serde_json::json!({ "entries": [] }),
@@ -364,8 +751,8 @@ impl ChatApp {
             ));
         }
         Ok(self.reply(
-            u.intent,
-            u.confidence,
+            intent,
+            c,
             text,
             serde_json::json!({ "entries": log.entries, "head": log.head, "head_verified": head_verified }),
         ))
@@ -397,12 +784,22 @@ impl ChatApp {
         }))
     }
 
-    async fn export_reply(&self, login: &str, u: &nlu::Understanding) -> Result<Reply, AppError> {
+    async fn export_reply(
+        &self,
+        login: &str,
+        intent: &str,
+        c: Confidence,
+        lang: Lang,
+    ) -> Result<Reply, AppError> {
         let export = self.export(login).await?;
         let mut reply = self.reply(
-            u.intent,
-            u.confidence,
-            "Here is everything the chat app holds about you, as a JSON file.".into(),
+            intent,
+            c,
+            lang.pick(
+                "Here is everything the chat app holds about you, as a JSON file.",
+                "चैट ऐप के पास आपका जो कुछ है, वह सब यहाँ JSON फ़ाइल में है।",
+            )
+            .into(),
             export,
         );
         reply.link = Some("api/export".into());
@@ -422,6 +819,7 @@ impl ChatApp {
             self.revoke(login).await?;
         }
         self.vault().shred(login).await?;
+        self.store().delete_handoffs(login).await?;
         for link in self.store().links_of(login).await? {
             self.store()
                 .end_link(
@@ -456,13 +854,15 @@ impl ChatApp {
     async fn delete_reply(
         &self,
         login: &str,
-        u: &nlu::Understanding,
-        hi: bool,
+        intent: &str,
+        c: Confidence,
+        lang: Lang,
     ) -> Result<Reply, AppError> {
+        let hi = lang == Lang::Hi;
         self.erase(login).await?;
         Ok(self.reply(
-            u.intent,
-            u.confidence,
+            intent,
+            c,
             (if hi {
                 "आपका डेटा मिटा दिया गया है: सहमति रद्द, कुंजी नष्ट, और यह मिटाना लॉग में दर्ज है।"
             } else {

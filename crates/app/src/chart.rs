@@ -107,9 +107,9 @@ mod tests {
             &[
                 (
                     "Food & drink".into(),
-                    Money::from_minor(-31_000_00, Currency::INR),
+                    Money::from_minor(-3_100_000, Currency::INR),
                 ),
-                ("Travel".into(), Money::from_minor(15_500_00, Currency::INR)),
+                ("Travel".into(), Money::from_minor(1_550_000, Currency::INR)),
             ],
         );
         assert_eq!(img.mime, "image/svg+xml");

@@ -437,8 +437,8 @@ mod tests {
         };
         assert_eq!(s.iter().filter(|t| mumbai.matches(t)).count(), 2);
         let big = Filter {
-            min: Some(Money::from_minor(500_00, Currency::INR)),
-            max: Some(Money::from_minor(9_000_00, Currency::INR)),
+            min: Some(Money::from_minor(50_000, Currency::INR)),
+            max: Some(Money::from_minor(900_000, Currency::INR)),
             ..Filter::default()
         };
         let ids: Vec<_> = s

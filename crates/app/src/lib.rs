@@ -10,10 +10,14 @@
 //! revoking, expiry or erasure destroys that key. Without an active consent
 //! the assistant asks the user to link their bank and returns no data.
 
+mod answers;
 mod assistant;
+pub mod cards;
 pub mod chart;
 pub mod confidence;
 pub mod data;
+pub mod dialogue;
+pub mod faq;
 pub mod insights;
 pub mod nlu;
 pub mod store;
@@ -85,6 +89,12 @@ pub struct Reply {
     /// Set when the user should open a page (the consent page) to go on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+    /// Answers the customer can tap, where the channel has buttons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quick_replies: Vec<String>,
+    /// A chart, where the channel can show images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<chart::Image>,
 }
 
 #[derive(Clone)]
@@ -107,6 +117,7 @@ struct Inner {
     public_prefix: String,
     /// Where the consent manager's pages are mounted publicly, e.g. `/cm`.
     consent_manager_prefix: String,
+    language: nlu::Language,
     /// Server-sent events per logged-in user.
     streams: Mutex<HashMap<String, broadcast::Sender<Reply>>>,
 }
@@ -121,6 +132,8 @@ pub(crate) enum StatusChange {
 
 pub struct ChatAppConfig {
     pub id: String,
+    /// The language model and the bank's FAQ.
+    pub language: nlu::Language,
     pub consent_manager_id: String,
     pub public_prefix: String,
     pub consent_manager_prefix: String,
@@ -138,6 +151,7 @@ impl ChatApp {
         ChatApp {
             inner: Arc::new(Inner {
                 id: config.id,
+                language: config.language,
                 store,
                 signer,
                 consent_manager,
@@ -155,6 +169,10 @@ impl ChatApp {
 
     pub fn id(&self) -> &str {
         &self.inner.id
+    }
+
+    pub fn language(&self) -> &nlu::Language {
+        &self.inner.language
     }
 
     pub fn store(&self) -> &AppStore {
@@ -511,6 +529,8 @@ impl ChatApp {
             reply: text,
             data,
             link: None,
+            quick_replies: Vec::new(),
+            image: None,
         }
     }
 }

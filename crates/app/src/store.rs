@@ -267,4 +267,39 @@ impl AppStore {
     pub async fn active_link(&self, login: &str) -> Result<Option<Link>, StoreError> {
         self.link_with_status(login, "ACTIVE").await
     }
+
+    /// Records a hand-off to a person; returns its reference number.
+    pub async fn add_handoff(
+        &self,
+        login: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO handoffs (login, reason, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(login)
+        .bind(reason)
+        .bind(now.as_second())
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// A customer's hand-offs, oldest first, as (reference, reason).
+    pub async fn handoffs_of(&self, login: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT id, reason FROM handoffs WHERE login = ? ORDER BY id")
+                .bind(login)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn delete_handoffs(&self, login: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM handoffs WHERE login = ?")
+            .bind(login)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

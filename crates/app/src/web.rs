@@ -138,37 +138,59 @@ fn login_page(error: Option<&str>) -> Response {
 
 const CHAT_SCRIPT: &str = r#"
 const messages = document.getElementById('messages');
-function add(kind, text, intent, link) {
+function add(kind, text, r) {
+  r = r || {};
   const div = document.createElement('div');
   div.className = 'msg ' + kind;
-  if (intent) div.dataset.intent = intent;
+  if (r.intent) div.dataset.intent = r.intent;
   div.textContent = text;
-  if (link) {
+  if (r.image && r.image.mime === 'image/svg+xml') {
+    const img = document.createElement('img');
+    img.className = 'chart';
+    img.alt = r.image.alt;
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(r.image.data);
+    div.appendChild(document.createElement('br')); div.appendChild(img);
+  }
+  if (r.link) {
     const a = document.createElement('a');
-    a.href = link;
-    a.textContent = intent === 'export_data' ? 'Download my data (JSON)' : 'Link my bank';
-    a.className = intent === 'export_data' ? 'export' : 'link-bank';
+    a.href = r.link;
+    a.textContent = r.intent === 'export_data' ? 'Download my data (JSON)' : 'Link my bank';
+    a.className = r.intent === 'export_data' ? 'export' : 'link-bank';
     div.appendChild(document.createElement('br')); div.appendChild(a);
+  }
+  if (r.quick_replies && r.quick_replies.length) {
+    const row = document.createElement('div');
+    row.className = 'quick-replies';
+    for (const q of r.quick_replies) {
+      const b = document.createElement('button');
+      b.type = 'button'; b.className = 'quick-reply'; b.textContent = q;
+      b.addEventListener('click', () => { row.remove(); send(q); });
+      row.appendChild(b);
+    }
+    div.appendChild(row);
   }
   messages.appendChild(div);
   messages.scrollTop = messages.scrollHeight;
 }
-document.getElementById('chat-form').addEventListener('submit', async (e) => {
+async function send(text) {
+  add('user', text);
+  try {
+    const res = await fetch('api/messages', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({text})});
+    const body = await res.json();
+    if (!res.ok) { add('bot error', body.error ? body.error.message : 'Something went wrong.', {intent: 'error'}); return; }
+    add('bot', body.reply, body);
+  } catch (err) { add('bot error', 'The chat is unreachable. Try again.', {intent: 'error'}); }
+}
+document.getElementById('chat-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const input = document.getElementById('message');
   const text = input.value.trim();
   if (!text) return;
   input.value = '';
-  add('user', text);
-  try {
-    const res = await fetch('api/messages', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({text})});
-    const body = await res.json();
-    if (!res.ok) { add('bot error', body.error ? body.error.message : 'Something went wrong.', 'error'); return; }
-    add('bot', body.reply, body.intent, body.link);
-  } catch (err) { add('bot error', 'The chat is unreachable. Try again.', 'error'); }
+  send(text);
 });
 const events = new EventSource('api/events');
-events.addEventListener('reply', (e) => { const r = JSON.parse(e.data); add('bot', r.reply, r.intent, r.link); });
+events.addEventListener('reply', (e) => { const r = JSON.parse(e.data); add('bot', r.reply, r); });
 "#;
 
 fn chat_page(login: &str, linked: bool, notice: Option<&str>) -> Response {
@@ -191,7 +213,7 @@ fn chat_page(login: &str, linked: bool, notice: Option<&str>) -> Response {
 <div id="messages" class="card" style="height:55vh;overflow-y:auto;white-space:pre-wrap">{greeting}{notice}</div>
 <form id="chat-form"><input type="text" id="message" name="text" maxlength="2000" autocomplete="off" placeholder="Ask about your money…" style="width:75%;padding:.5rem">
 <button type="submit" id="send">Send</button></form>
-<style>.msg{{margin:.4rem 0;padding:.5rem .7rem;border-radius:8px;max-width:85%}} .msg.user{{background:#1d4ed8;color:#fff;margin-left:auto}} .msg.bot{{background:#eef1f5}} .msg.error{{background:#fde8e8}}</style>
+<style>.msg{{margin:.4rem 0;padding:.5rem .7rem;border-radius:8px;max-width:85%}} .msg.user{{background:#1d4ed8;color:#fff;margin-left:auto}} .msg.bot{{background:#eef1f5}} .msg.error{{background:#fde8e8}} .msg{{white-space:pre-line}} img.chart{{max-width:100%;height:auto;margin-top:.4rem;border-radius:6px}} .quick-replies{{margin-top:.4rem;display:flex;flex-wrap:wrap;gap:.3rem}} .quick-reply{{border:1px solid #1d4ed8;background:#fff;color:#1d4ed8;border-radius:14px;padding:.2rem .7rem;cursor:pointer}}</style>
 <script>{CHAT_SCRIPT}</script>"#,
         login = esc(login),
     );

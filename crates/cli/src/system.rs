@@ -3,6 +3,7 @@
 //! [`Peer`]s over those routers. Publicly, the web chat is at `/`, the
 //! consent manager under `/cm` and the bank node under `/bank`.
 
+use anyhow::Context as _;
 use std::sync::Arc;
 
 use anumati_app::vault::{MasterKey, Vault};
@@ -93,12 +94,26 @@ impl System {
 
         let app_signer =
             Signer::load_or_create("app-1", &data.role(Role::App).join("signing.key"))?;
+        // The bank's FAQ: its own file when it names one, else the shipped one.
+        let faq = match std::env::var_os("ANUMATI_FAQ") {
+            Some(path) => {
+                let path = std::path::PathBuf::from(path);
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading the FAQ {}", path.display()))?;
+                anumati_app::faq::Faq::parse(&text, &path.display().to_string())?
+            }
+            None => anumati_app::faq::Faq::builtin(),
+        };
         let (master, master_key_created) =
             MasterKey::load_or_create(&data.role(Role::App).join("master.key"))?;
         let vault = Vault::new(app_pool.clone(), master);
         let app = ChatApp::new(
             ChatAppConfig {
                 id: anumati_app::DEFAULT_APP_ID.into(),
+                language: anumati_app::nlu::Language::cached(
+                    &data.role(Role::App).join("nlu.model"),
+                    faq,
+                ),
                 consent_manager_id: anumati_consent::DEFAULT_CONSENT_MANAGER_ID.into(),
                 public_prefix: String::new(),
                 consent_manager_prefix: CONSENT_PREFIX.into(),

@@ -256,8 +256,15 @@ async fn link_consent_and_ask_match_the_ledger() {
     }
 
     // Revoke in the chat: the bank refuses from then on, and the chat asks to link again.
+    // Revoking asks first; nothing changes until the customer says yes.
     let (_, reply) = say(&c, &base, "revoke the chat app's access").await;
     assert_eq!(reply["intent"], "consent_revoke");
+    assert_eq!(reply["quick_replies"][0], "Yes");
+    let (_, reply) = say(&c, &base, "what's my balance?").await;
+    assert!(reply["data"]["balances"].is_array(), "{reply}");
+    let (_, reply) = say(&c, &base, "yes").await;
+    assert_eq!(reply["intent"], "consent_revoke");
+    assert!(reply["data"]["revoked"].is_string(), "{reply}");
     let (_, reply) = say(&c, &base, "what's my balance?").await;
     assert_eq!(reply["data"], json!({}));
     assert!(reply["link"].is_string());
@@ -307,6 +314,7 @@ async fn data_moves_only_through_the_consent_manager_and_only_under_an_active_co
         anumati_wire::jws::peek_unverified(link.artefact.as_deref().unwrap()).unwrap();
     assert!(run.system.app.fetch(&artefact).await.is_ok());
     run.system.app.chat(&user, "revoke").await.unwrap();
+    run.system.app.chat(&user, "yes").await.unwrap();
     assert!(matches!(
         run.system.app.fetch(&artefact).await,
         Err(anumati_app::data::FetchFailure::Refused(_))

@@ -295,6 +295,9 @@ async fn revoking_destroys_the_copy() {
         .await
         .unwrap();
     assert_eq!(reply.intent, "consent_revoke");
+    let reply = s.system.app.chat(&s.login, "yes").await.unwrap();
+    assert_eq!(reply.intent, "consent_revoke");
+    assert!(reply.data["revoked"].is_string(), "{:?}", reply);
     assert_shredded(&s, &before).await;
 }
 
@@ -313,7 +316,11 @@ async fn erasing_destroys_the_copy_and_is_logged() {
     let export = s.system.app.chat(&s.login, "export my data").await.unwrap();
     assert_eq!(export.intent, "export_data");
     assert!(
-        export.data["stored_data"][0]["data"]["accounts"].is_array(),
+        export.data["stored_data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "fi" && r["data"]["accounts"].is_array()),
         "the export holds the decrypted copy"
     );
     let reply = s
@@ -323,6 +330,10 @@ async fn erasing_destroys_the_copy_and_is_logged() {
         .await
         .unwrap();
     assert_eq!(reply.intent, "delete_data");
+    assert_eq!(reply.data, serde_json::json!({}), "nothing is erased before a yes");
+    let reply = s.system.app.chat(&s.login, "हाँ").await.unwrap();
+    assert_eq!(reply.intent, "delete_data");
+    assert_eq!(reply.data["erased"], true);
     assert_shredded(&s, &before).await;
     let export = s.system.app.export(&s.login).await.unwrap();
     assert_eq!(export["stored_data"], serde_json::json!([]));
@@ -537,6 +548,7 @@ async fn revoke_ends_every_consent_the_customer_gave_the_app() {
         .unwrap();
     s.system.app.chat(&s.login, "pause sharing").await.unwrap();
     s.system.app.chat(&s.login, "revoke access").await.unwrap();
+    s.system.app.chat(&s.login, "yes").await.unwrap();
     for id in [first, second] {
         let record = s
             .system

@@ -1,0 +1,343 @@
+//! The assistant end to end on a seeded bank: every figure an answer states
+//! is held against the bank's own ledger (SQL over the bank node's
+//! database), the conversation keeps its context, actions wait for a "yes",
+//! and the replies themselves are pinned by snapshots.
+
+use std::sync::Arc;
+
+use anumati::system::{grant_consent, System, DEMO_PASSWORD};
+use anumati_app::Reply;
+use anumati_bank::sim::{self, SimParams};
+use anumati_domain::consent::ConsentMode;
+use anumati_domain::{Currency, Money};
+use anumati_store::DataDir;
+use anumati_wire::clock::ManualClock;
+
+struct Setup {
+    system: System,
+    login: String,
+    customer: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Noon in India on 20 November 2026; the bank's history ends the day before.
+const NOW: &str = "2026-11-20T06:30:00Z";
+
+async fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::open_or_create(dir.path().join("data")).unwrap();
+    let clock = ManualClock::new(NOW.parse().unwrap());
+    let system = System::open_with_clock(data, Arc::new(clock))
+        .await
+        .unwrap();
+    let params = SimParams {
+        customers: 3,
+        months: 4,
+        seed: 77,
+        end: "2026-11-19".parse().unwrap(),
+    };
+    let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
+    sim::populate(system.bank.store().pool(), &params, &hash, &|_| {})
+        .await
+        .unwrap();
+    system.provision_chat_users(&hash).await.unwrap();
+    // The first Indian customer.
+    let mut chosen = None;
+    for c in system.bank.store().customers(0, 3).await.unwrap() {
+        let accounts = system.bank.store().accounts_of(&c.id).await.unwrap();
+        if accounts.iter().all(|a| a.currency == Currency::INR) {
+            chosen = Some(c);
+            break;
+        }
+    }
+    let customer = chosen.expect("an Indian customer among the first three");
+    grant_consent(&system, &customer.login, ConsentMode::View)
+        .await
+        .unwrap();
+    Setup {
+        system,
+        login: customer.login.clone(),
+        customer: customer.id.to_string(),
+        _dir: dir,
+    }
+}
+
+impl Setup {
+    async fn say(&self, text: &str) -> Reply {
+        self.system.app.chat(&self.login, text).await.unwrap()
+    }
+
+    /// Spending by the ledger's definition: money leaving the customer's
+    /// accounts in the period, card repayments excepted.
+    async fn ledger_spent(&self, from: &str, to: &str, category: Option<&str>) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COALESCE(SUM(-t.amount_minor), 0) FROM transactions t
+             JOIN accounts a ON a.id = t.account_id
+             WHERE a.customer_id = ? AND t.amount_minor < 0 AND t.kind != 'card_repayment'
+               AND t.value_date BETWEEN ? AND ? AND (? IS NULL OR t.category = ?)",
+        )
+        .bind(&self.customer)
+        .bind(from)
+        .bind(to)
+        .bind(category)
+        .bind(category)
+        .fetch_one(self.system.bank.store().pool())
+        .await
+        .unwrap()
+    }
+
+    async fn ledger_received(&self, from: &str, to: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COALESCE(SUM(t.amount_minor), 0) FROM transactions t
+             JOIN accounts a ON a.id = t.account_id
+             WHERE a.customer_id = ? AND t.amount_minor > 0 AND t.kind != 'card_repayment'
+               AND t.value_date BETWEEN ? AND ?",
+        )
+        .bind(&self.customer)
+        .bind(from)
+        .bind(to)
+        .fetch_one(self.system.bank.store().pool())
+        .await
+        .unwrap()
+    }
+}
+
+fn inr(minor: i64) -> Money {
+    Money::from_minor(minor, Currency::INR)
+}
+
+/// The single INR total a reply's data carries under `key`.
+fn total(reply: &Reply, key: &str) -> i64 {
+    let totals: Vec<Money> = serde_json::from_value(reply.data[key].clone())
+        .unwrap_or_else(|e| panic!("{key} in {}: {e}", reply.data));
+    match totals.as_slice() {
+        [] => 0,
+        [m] => {
+            assert_eq!(m.currency(), Currency::INR);
+            m.minor()
+        }
+        more => panic!("several currencies: {more:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_figure_an_answer_states_equals_the_ledger() {
+    let s = setup().await;
+
+    // Spending last month, in the three languages: the same figure each time.
+    let expected = s.ledger_spent("2026-10-01", "2026-10-31", None).await;
+    assert!(expected > 0);
+    for question in [
+        "how much did I spend last month?",
+        "पिछले महीने मैंने कितना खर्च किया?",
+        "pichle mahine kitna kharch kiya?",
+    ] {
+        let r = s.say(question).await;
+        assert_eq!(r.intent, "spend_summary", "{question}: {}", r.reply);
+        assert_eq!(total(&r, "total"), expected, "{question}");
+        assert!(
+            r.reply.contains(&inr(expected).to_string()),
+            "{question}: {}",
+            r.reply
+        );
+        // and each line of the breakdown is the ledger's figure for that category
+        for group in r.data["breakdown"].as_array().unwrap() {
+            let key = group["key"].as_str().unwrap();
+            let by_ledger = s.ledger_spent("2026-10-01", "2026-10-31", Some(key)).await;
+            let stated: Vec<Money> = serde_json::from_value(group["total"].clone()).unwrap();
+            assert_eq!(stated, [inr(by_ledger)], "{key}");
+        }
+    }
+
+    // A category and a period.
+    let r = s.say("how much did I spend on food in October?").await;
+    assert_eq!(r.intent, "spend_summary");
+    let food = s
+        .ledger_spent("2026-10-01", "2026-10-31", Some("food"))
+        .await;
+    assert_eq!(total(&r, "total"), food, "{}", r.reply);
+    assert!(r.reply.contains(&inr(food).to_string()), "{}", r.reply);
+
+    // This month so far against last month.
+    let r = s
+        .say("compare my spending this month with last month")
+        .await;
+    assert_eq!(r.intent, "compare_periods", "{}", r.reply);
+    let this = s.ledger_spent("2026-11-01", "2026-11-30", None).await;
+    let last = s.ledger_spent("2026-10-01", "2026-10-31", None).await;
+    let periods = r.data["periods"].as_array().unwrap();
+    let stated = |i: usize| -> i64 {
+        let t: Vec<Money> = serde_json::from_value(periods[i]["total"].clone()).unwrap();
+        t.first().map_or(0, |m| m.minor())
+    };
+    assert_eq!((stated(0), stated(1)), (this, last));
+    assert!(
+        r.reply.contains(&inr((this - last).abs()).to_string()),
+        "{}",
+        r.reply
+    );
+    assert!(r.image.is_some(), "a comparison comes with a chart");
+
+    // Income last month.
+    let r = s.say("how much salary did I get last month").await;
+    assert_eq!(r.intent, "income", "{}", r.reply);
+    assert_eq!(
+        total(&r, "total"),
+        s.ledger_received("2026-10-01", "2026-10-31").await
+    );
+
+    // Balances: each account's booked balance is the bank's.
+    let r = s.say("what's my balance?").await;
+    assert_eq!(r.intent, "balance");
+    let customer = anumati_domain::CustomerId::new(s.customer.clone());
+    for account in s.system.bank.store().accounts_of(&customer).await.unwrap() {
+        let booked = s
+            .system
+            .bank
+            .store()
+            .booked_balance(&account)
+            .await
+            .unwrap();
+        let listed = r.data["balances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["account_id"] == account.id.as_str())
+            .expect("every consented account is listed");
+        assert_eq!(
+            serde_json::from_value::<Money>(listed["booked"].clone()).unwrap(),
+            booked
+        );
+        assert!(r.reply.contains(&booked.to_string()));
+    }
+
+    // The largest purchase last month is the ledger's most negative spending entry.
+    let r = s.say("what were my biggest purchases last month").await;
+    assert_eq!(r.intent, "largest_purchases", "{}", r.reply);
+    let most: i64 = sqlx::query_scalar(
+        "SELECT MIN(t.amount_minor) FROM transactions t JOIN accounts a ON a.id = t.account_id
+         WHERE a.customer_id = ? AND t.amount_minor < 0 AND t.kind != 'card_repayment'
+           AND t.value_date BETWEEN '2026-10-01' AND '2026-10-31'",
+    )
+    .bind(&s.customer)
+    .fetch_one(s.system.bank.store().pool())
+    .await
+    .unwrap();
+    let first: Money = serde_json::from_value(r.data["transactions"][0]["amount"].clone()).unwrap();
+    assert_eq!(first.minor(), most);
+}
+
+#[tokio::test]
+async fn follow_ups_keep_the_question_and_change_one_detail() {
+    let s = setup().await;
+    let r = s.say("how much did I spend on food last month?").await;
+    assert_eq!(r.intent, "spend_summary");
+    let r = s.say("and the month before?").await;
+    assert_eq!(r.intent, "spend_summary", "{}", r.reply);
+    assert_eq!(
+        total(&r, "total"),
+        s.ledger_spent("2026-09-01", "2026-09-30", Some("food"))
+            .await,
+        "{}",
+        r.reply
+    );
+    // Narrow to one of the customer's own merchants, misspelt.
+    let merchant: String = sqlx::query_scalar(
+        "SELECT m.name FROM transactions t JOIN accounts a ON a.id = t.account_id
+         JOIN merchants m ON m.id = t.merchant_id
+         WHERE a.customer_id = ? AND t.value_date BETWEEN '2026-09-01' AND '2026-09-30'
+         GROUP BY m.name ORDER BY COUNT(*) DESC, m.name LIMIT 1",
+    )
+    .bind(&s.customer)
+    .fetch_one(s.system.bank.store().pool())
+    .await
+    .unwrap();
+    let r = s.say(&format!("only {}", merchant.to_lowercase())).await;
+    assert_eq!(r.intent, "spend_summary", "{}", r.reply);
+    assert_eq!(r.data["from"], "2026-09-01", "{}", r.data);
+    assert!(r.reply.contains(&merchant), "{}", r.reply);
+}
+
+#[tokio::test]
+async fn actions_wait_for_yes_and_cancel_at_any_step() {
+    let s = setup().await;
+    // A payment collects what it needs, then waits; "cancel" ends it.
+    let r = s.say("send money").await;
+    assert_eq!(r.intent, "pay");
+    assert!(r.quick_replies.iter().any(|q| q == "Cancel"));
+    let r = s.say("cancel").await;
+    assert!(r.reply.starts_with("Cancelled"), "{}", r.reply);
+    // Hindi and Hinglish, the same.
+    let r = s.say("priya ko 500 bhej do").await;
+    assert_eq!(r.intent, "pay", "{}", r.reply);
+    let r = s.say("rehne do").await;
+    assert!(r.reply.contains("रद्द"), "{}", r.reply);
+
+    // A question in the middle of an action is answered, and the action waits.
+    let r = s.say("delete my data").await;
+    assert_eq!(r.intent, "delete_data");
+    assert_eq!(r.quick_replies, ["Yes", "Cancel"]);
+    let r = s.say("what's my balance?").await;
+    assert_eq!(r.intent, "balance");
+    assert!(r.reply.contains("shall we go on?"), "{}", r.reply);
+    let r = s.say("no").await;
+    assert!(r.reply.starts_with("Cancelled"), "{}", r.reply);
+    let r = s.say("what's my balance?").await;
+    assert!(
+        r.data["balances"].is_array(),
+        "the data is still there: {}",
+        r.reply
+    );
+}
+
+#[tokio::test]
+async fn not_understood_twice_goes_to_a_person() {
+    let s = setup().await;
+    let r = s.say("purple monkey dishwasher").await;
+    assert_eq!(r.intent, "fallback", "{}", r.reply);
+    let r = s.say("zxqv blorp").await;
+    assert_eq!(r.intent, "human_agent", "{}", r.reply);
+    let handoffs = s.system.app.store().handoffs_of(&s.login).await.unwrap();
+    assert_eq!(handoffs.len(), 1);
+    assert!(r.reply.contains(&format!("H-{}", handoffs[0].0)));
+    // Asking for a person works at once, in Hindi too.
+    let r = s.say("मुझे किसी इंसान से बात करनी है").await;
+    assert_eq!(r.intent, "human_agent", "{}", r.reply);
+    assert_eq!(
+        s.system
+            .app
+            .store()
+            .handoffs_of(&s.login)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn customer_service_questions_are_answered_from_the_bank_faq() {
+    let s = setup().await;
+    let faq = s.system.app.language().faq().clone();
+    let r = s
+        .say("my new card still hasn't arrived, it's been two weeks")
+        .await;
+    assert_eq!(r.intent, "card_arrival", "{}", r.reply);
+    assert_eq!(r.reply, faq.get("card_arrival").unwrap().answer);
+}
+
+#[tokio::test]
+async fn replies_are_pinned() {
+    let s = setup().await;
+    for (name, question) in [
+        ("spend_last_month_en", "how much did I spend last month?"),
+        ("spend_last_month_hi", "पिछले महीने मैंने कितना खर्च किया?"),
+        ("where_shopped_en", "where did I shop in October?"),
+        ("recurring_en", "what are my subscriptions?"),
+        ("largest_hinglish", "is mahine sabse bada kharcha kya tha"),
+        ("transactions_en", "show my last 3 transactions"),
+    ] {
+        let r = s.say(question).await;
+        insta::assert_snapshot!(name, format!("{question}\n-- {} --\n{}", r.intent, r.reply));
+    }
+}
