@@ -1,5 +1,6 @@
 //! ISO 20022 camt.053 (statement), camt.052 (report) and camt.054
-//! (notification), versions 02–13, streamed with quick-xml's pull reader.
+//! (notification), versions 02–13, streamed with a small pull tokenizer of
+//! its own (tokens are byte ranges in one buffer; no event is built).
 //!
 //! Elements are matched on their local names; the namespace (and with it the
 //! version) is ignored. Per entry (`Ntry`): without or with one `TxDtls` it
@@ -13,12 +14,10 @@
 
 use std::io::BufRead;
 
+use crate::xml::{attribute, local_name, Scanner, Tok};
+use crate::{decode_line, parse_amount, Balance, Entry, Options, ParseError, Position, Statement};
 use anumati_domain::{Currency, Money};
 use jiff::civil::Date;
-use quick_xml::events::Event;
-use quick_xml::Reader;
-
-use crate::{decode_line, parse_amount, Balance, Entry, Options, ParseError, Position, Statement};
 
 /// Parses a whole camt input.
 pub fn parse<R: BufRead>(input: R, options: Options) -> Result<crate::Parsed, ParseError> {
@@ -64,9 +63,9 @@ struct Ntry {
     value: Option<Date>,
     entry_ref: Option<String>,
     acct_svcr_ref: Option<String>,
-    domain: Option<String>,
-    family: Option<String>,
-    sub_family: Option<String>,
+    /// Which of `BkTxCd/Domn/Cd`, `…/Fmly/Cd`, `…/Fmly/SubFmlyCd` were
+    /// given (their text is in [`CamtReader::bank_code`]).
+    bank_code: [bool; 3],
     proprietary: Option<String>,
     additional: Option<String>,
     charges: Vec<Money>,
@@ -98,9 +97,8 @@ struct Stmt {
 
 /// Streams statements (camt.053 `Stmt`, camt.052 `Rpt`, camt.054 `Ntfctn`).
 pub struct CamtReader<R> {
-    xml: Reader<R>,
+    xml: Scanner<R>,
     options: Options,
-    buf: Vec<u8>,
     /// Local names of the open elements, `/`-joined (`/Document/BkToCstmrStmt/…`).
     path: Vec<u8>,
     /// Offset in `path` where each open element's `/name` starts.
@@ -121,18 +119,22 @@ pub struct CamtReader<R> {
     ntry: Ntry,
     tx: Tx,
     bal: Bal,
+    /// Domain, family and sub-family codes of the current entry (buffers
+    /// reused from entry to entry).
+    bank_code: [String; 3],
+    /// An emptied `Ntry::txs`, kept for its allocation.
+    spare_txs: Vec<Tx>,
+    /// A statement `close` finished.
+    finished: Option<Statement>,
     done: bool,
     pub warnings: Vec<ParseError>,
 }
 
 impl<R: BufRead> CamtReader<R> {
     pub fn new(input: R, options: Options) -> Self {
-        let mut xml = Reader::from_reader(input);
-        xml.config_mut().trim_text(true);
         CamtReader {
-            xml,
+            xml: Scanner::new(input),
             options,
-            buf: Vec::with_capacity(256),
             path: Vec::with_capacity(256),
             offsets: Vec::with_capacity(16),
             stmt_at: None,
@@ -150,6 +152,9 @@ impl<R: BufRead> CamtReader<R> {
             ntry: Ntry::default(),
             tx: Tx::default(),
             bal: Bal::default(),
+            bank_code: Default::default(),
+            spare_txs: Vec::new(),
+            finished: None,
             done: false,
             warnings: Vec::new(),
         }
@@ -204,73 +209,83 @@ impl<R: BufRead> CamtReader<R> {
     }
 
     fn next_statement(&mut self) -> Result<Option<Statement>, ParseError> {
-        let mut buf = std::mem::take(&mut self.buf);
-        let r = self.next_statement_with(&mut buf);
-        self.buf = buf;
-        r
-    }
-
-    fn next_statement_with(&mut self, buf: &mut Vec<u8>) -> Result<Option<Statement>, ParseError> {
         loop {
-            buf.clear();
-            let event = match self.xml.read_event_into(buf) {
-                Ok(e) => e,
+            let tok = match self.xml.next() {
+                Ok(t) => t,
                 Err(e) => return Err(self.err(format!("malformed XML: {e}"))),
             };
-            match event {
-                Event::Start(e) => {
-                    let name = e.local_name();
+            match tok {
+                Tok::Start { empty: true, .. } => {}
+                Tok::Start { name, attrs, .. } => {
+                    let name = local_name(self.xml.bytes(name));
                     let start = self.path.len();
                     self.offsets.push(start);
                     self.path.push(b'/');
-                    self.path.extend_from_slice(name.as_ref());
-                    let mut ccy = None;
-                    let attributes = if name.as_ref() == b"Amt" {
-                        Some(e.attributes())
-                    } else {
-                        None
-                    };
-                    for a in attributes.into_iter().flatten().flatten() {
-                        if a.key.local_name().as_ref() == b"Ccy" {
-                            let v = std::str::from_utf8(&a.value).unwrap_or("");
-                            ccy = Some(Currency::new(v).map_err(|_| {
-                                self.err(format!("invalid currency {v:?} in the Ccy attribute"))
-                            })?);
+                    self.path.extend_from_slice(name);
+                    self.ccy = None;
+                    if name == b"Amt" {
+                        match attribute(self.xml.bytes(attrs), b"Ccy") {
+                            Ok(None) => {}
+                            Ok(Some(v)) => {
+                                let v = std::str::from_utf8(v).unwrap_or("");
+                                match Currency::new(v) {
+                                    Ok(c) => self.ccy = Some(c),
+                                    Err(_) => {
+                                        let m =
+                                            format!("invalid currency {v:?} in the Ccy attribute");
+                                        return Err(self.err(m));
+                                    }
+                                }
+                            }
+                            Err(e) => return Err(self.err(format!("malformed XML: {e}"))),
                         }
                     }
-                    self.ccy = ccy;
                     self.text.clear();
                     self.open(start);
                 }
-                Event::Empty(_) => {}
-                Event::Text(t) => match std::str::from_utf8(t.as_ref()) {
+                Tok::Text(r) => match std::str::from_utf8(self.xml.bytes(r.clone())) {
                     Ok(s) if !s.contains('&') => self.text.push_str(s),
                     _ => {
                         self.raw.clear();
-                        self.raw.extend_from_slice(t.as_ref());
+                        self.raw.extend_from_slice(self.xml.bytes(r));
                         self.push_text()?;
                     }
                 },
-                Event::CData(t) => {
-                    decode_line(t.as_ref(), &mut self.text);
+                Tok::CData(r) => {
+                    decode_line(self.xml.bytes(r), &mut self.text);
                 }
-                Event::End(_) => {
-                    let finished = self.close()?;
+                Tok::End { name } => {
+                    let name = local_name(self.xml.bytes(name));
+                    let open = self.offsets.last().map(|&s| &self.path[s + 1..]);
+                    if open != Some(name) {
+                        let m = match open {
+                            Some(o) => format!(
+                                "malformed XML: expected </{}>, found </{}>",
+                                String::from_utf8_lossy(o),
+                                String::from_utf8_lossy(name)
+                            ),
+                            None => format!(
+                                "malformed XML: </{}> closes nothing",
+                                String::from_utf8_lossy(name)
+                            ),
+                        };
+                        return Err(self.err(m));
+                    }
+                    self.close()?;
                     if let Some(start) = self.offsets.pop() {
                         self.path.truncate(start);
                     }
                     self.text.clear();
-                    if let Some(s) = finished {
+                    if let Some(s) = self.finished.take() {
                         return Ok(Some(s));
                     }
                 }
-                Event::Eof => {
+                Tok::Eof => {
                     if !self.offsets.is_empty() {
                         return Err(self.err("unexpected end of file: element not closed"));
                     }
                     return Ok(None);
                 }
-                _ => {}
             }
         }
     }
@@ -300,7 +315,10 @@ impl<R: BufRead> CamtReader<R> {
                 self.ntry_at = Some(start);
                 self.ntry_index += 1;
                 self.tx_index = 0;
-                self.ntry = Ntry::default();
+                self.ntry = Ntry {
+                    txs: std::mem::take(&mut self.spare_txs),
+                    ..Ntry::default()
+                };
             }
             b"TxDtls" if self.ntry_at.is_some() && self.tx_at.is_none() => {
                 self.tx_at = Some(start);
@@ -344,20 +362,22 @@ impl<R: BufRead> CamtReader<R> {
     }
 
     /// Handles the end of the innermost element; returns a finished statement.
-    fn close(&mut self) -> Result<Option<Statement>, ParseError> {
+    /// A finished statement goes to `self.finished` (returning it here
+    /// would copy a large `Result` on every end tag).
+    fn close(&mut self) -> Result<(), ParseError> {
         let top = self.offsets.last().copied();
         let container =
             top == self.tx_at || top == self.ntry_at || top == self.bal_at || top == self.stmt_at;
         if !container && self.text.is_empty() {
             // An element without text (a container such as `RltdPties`) carries nothing.
-            return Ok(None);
+            return Ok(());
         }
         if self.tx_at.is_some() {
             if top == self.tx_at {
                 self.tx_at = None;
                 let tx = std::mem::take(&mut self.tx);
                 self.ntry.txs.push(tx);
-                return Ok(None);
+                return Ok(());
             }
             let rel = self.rel(self.tx_at);
             let rel = &rel[rel
@@ -392,13 +412,13 @@ impl<R: BufRead> CamtReader<R> {
                 b"/AddtlTxInf" => self.tx.additional = self.owned(),
                 _ => {}
             }
-            return Ok(None);
+            return Ok(());
         }
         if self.ntry_at.is_some() {
             if top == self.ntry_at {
                 let r = self.finish_entry();
                 self.ntry_at = None;
-                return r.map(|()| None);
+                return r;
             }
             let rel = self.rel(self.ntry_at);
             let rel = &rel[rel
@@ -414,9 +434,9 @@ impl<R: BufRead> CamtReader<R> {
                 b"/ValDt/Dt" | b"/ValDt/DtTm" => self.ntry.value = Some(self.date()?),
                 b"/NtryRef" => self.ntry.entry_ref = self.owned(),
                 b"/AcctSvcrRef" => self.ntry.acct_svcr_ref = self.owned(),
-                b"/BkTxCd/Domn/Cd" => self.ntry.domain = self.owned(),
-                b"/BkTxCd/Domn/Fmly/Cd" => self.ntry.family = self.owned(),
-                b"/BkTxCd/Domn/Fmly/SubFmlyCd" => self.ntry.sub_family = self.owned(),
+                b"/BkTxCd/Domn/Cd" => self.set_bank_code(0),
+                b"/BkTxCd/Domn/Fmly/Cd" => self.set_bank_code(1),
+                b"/BkTxCd/Domn/Fmly/SubFmlyCd" => self.set_bank_code(2),
                 b"/BkTxCd/Prtry/Cd" => self.ntry.proprietary = self.owned(),
                 b"/AddtlNtryInf" => self.ntry.additional = self.owned(),
                 // camt v02–v03 list charges directly; v04+ inside Rcrd.
@@ -426,13 +446,13 @@ impl<R: BufRead> CamtReader<R> {
                 }
                 _ => {}
             }
-            return Ok(None);
+            return Ok(());
         }
         if self.bal_at.is_some() {
             if top == self.bal_at {
                 let r = self.finish_balance();
                 self.bal_at = None;
-                return r.map(|()| None);
+                return r;
             }
             let rel = self.rel(self.bal_at);
             let rel = &rel[rel
@@ -447,13 +467,14 @@ impl<R: BufRead> CamtReader<R> {
                 b"/Dt/Dt" | b"/Dt/DtTm" => self.bal.date = Some(self.date()?),
                 _ => {}
             }
-            return Ok(None);
+            return Ok(());
         }
         if self.stmt_at.is_some() {
             if top == self.stmt_at {
                 let r = self.finish_statement();
                 self.stmt_at = None;
-                return r.map(Some);
+                self.finished = Some(r?);
+                return Ok(());
             }
             let rel = self.rel(self.stmt_at);
             let rel = &rel[rel
@@ -481,7 +502,16 @@ impl<R: BufRead> CamtReader<R> {
                 _ => {}
             }
         }
-        Ok(None)
+        Ok(())
+    }
+
+    fn set_bank_code(&mut self, part: usize) {
+        let t = self.text.trim();
+        if !t.is_empty() {
+            self.bank_code[part].clear();
+            self.bank_code[part].push_str(t);
+            self.ntry.bank_code[part] = true;
+        }
     }
 
     fn currency_for(&mut self, m: Money) -> Result<Currency, ParseError> {
@@ -539,10 +569,11 @@ impl<R: BufRead> CamtReader<R> {
             .or(n.booking)
             .ok_or_else(|| self.err("entry without BookgDt or ValDt"))?;
         let booking_date = n.booking.unwrap_or(value_date);
-        let code = match (&n.domain, &n.family, &n.sub_family, &n.proprietary) {
-            (Some(d), Some(f), Some(s), _) => Some(format!("{d}/{f}/{s}")),
-            (_, _, _, Some(p)) => Some(p.clone()),
-            _ => None,
+        let mut code = if n.bank_code == [true; 3] {
+            let [d, f, s] = &self.bank_code;
+            Some(format!("{d}/{f}/{s}"))
+        } else {
+            n.proprietary.take()
         };
         let signed = |m: Money, debit: bool| {
             if debit {
@@ -551,7 +582,7 @@ impl<R: BufRead> CamtReader<R> {
                 m
             }
         };
-        let base_ref = n.acct_svcr_ref.clone().or_else(|| n.entry_ref.clone());
+        let mut base_ref = n.acct_svcr_ref.take().or_else(|| n.entry_ref.take());
         let mut charges = Vec::new();
         for c in &n.charges {
             charges.push(("CHRG".to_owned(), c.to_decimal_string()));
@@ -561,7 +592,8 @@ impl<R: BufRead> CamtReader<R> {
             n.txs.push(Tx::default());
         }
         let count = n.txs.len();
-        for (i, tx) in n.txs.into_iter().enumerate() {
+        for (i, tx) in n.txs.drain(..).enumerate() {
+            let last = i + 1 == count;
             let amount = if batch {
                 let m = [tx.amount, tx.tx_amount]
                     .into_iter()
@@ -586,10 +618,10 @@ impl<R: BufRead> CamtReader<R> {
                 .end_to_end
                 .filter(|r| r != "NOTPROVIDED")
                 .or(tx.strd_ref.clone());
-            let bank_reference = match (tx.acct_svcr_ref, &base_ref) {
-                (Some(r), _) => Some(r),
-                (None, Some(b)) if count > 1 => Some(format!("{b}/{}", i + 1)),
-                (None, b) => b.clone(),
+            let bank_reference = match tx.acct_svcr_ref {
+                Some(r) => Some(r),
+                None if count > 1 => base_ref.as_ref().map(|b| format!("{b}/{}", i + 1)),
+                None => base_ref.take(),
             };
             let description = if !tx.ustrd.is_empty() {
                 tx.ustrd
@@ -618,7 +650,7 @@ impl<R: BufRead> CamtReader<R> {
                 reversal: n.reversal,
                 reference,
                 bank_reference,
-                transaction_code: code.clone(),
+                transaction_code: if last { code.take() } else { code.clone() },
                 description,
                 counterparty,
                 counterparty_account,
@@ -626,6 +658,7 @@ impl<R: BufRead> CamtReader<R> {
                 details,
             });
         }
+        self.spare_txs = n.txs;
         Ok(())
     }
 
@@ -639,20 +672,10 @@ impl<R: BufRead> CamtReader<R> {
             .currency
             .ok_or_else(|| self.err("statement without a currency (Acct/Ccy, Bal or Ntry)"))?;
         if let (Some(open), Some(close)) = (s.opening, s.closing) {
-            let mut sum = i128::from(open.amount.minor());
-            for e in &s.transactions {
-                sum += i128::from(e.amount.minor());
-            }
-            if sum != i128::from(close.amount.minor()) {
-                let computed = i64::try_from(sum)
-                    .map(|m| Money::from_minor(m, currency).to_decimal_string())
-                    .unwrap_or_else(|_| "(overflow)".to_owned());
-                let err = self.err(format!(
-                    "statement does not balance: opening {} plus {} entries gives {computed}, but the closing balance (CLBD) is {}",
-                    open.amount.to_decimal_string(),
-                    s.transactions.len(),
-                    close.amount.to_decimal_string()
-                ));
+            if let Some(message) =
+                crate::unbalanced(open.amount, &s.transactions, close.amount, " (CLBD)")
+            {
+                let err = self.err(message);
                 if self.options.warn_on_unbalanced {
                     self.warnings.push(err);
                 } else {

@@ -5,10 +5,14 @@
 //! - **SWIFT MT940** (customer statement) and **MT942** (interim report), see
 //!   [`mt940`];
 //! - **ISO 20022 camt.053** (statement), **camt.052** (report) and
-//!   **camt.054** (notification), versions 02–13, see [`camt`].
+//!   **camt.054** (notification), versions 02–13, see [`camt`];
+//! - **OFX** 1.x (SGML), 2.x (XML) and **QFX** (OFX with Intuit tags), bank
+//!   (`STMTRS`) and credit-card (`CCSTMTRS`) statements, see [`ofx`];
+//! - **CSV** exports with named bank profiles, inferred from the header row,
+//!   see [`csv`].
 //!
-//! OFX/QFX and CSV are not implemented yet. [`Format::detect`] tells the
-//! formats apart from the first bytes; [`parse_bytes`] dispatches.
+//! [`Format::detect`] tells the formats apart from the first bytes;
+//! [`parse_bytes`] dispatches.
 //!
 //! # camt quirks handled
 //!
@@ -45,11 +49,40 @@
 //!   `:62F:` or `:65:`) is the statement's information, never glued to the
 //!   last transaction.
 //!
+//! # OFX / QFX quirks handled
+//!
+//! See [`ofx`]: SGML leaves closed or not, empty `<MEMO>` (unclosed),
+//! `<MEMO/>` and `<MEMO></MEMO>`; entities and numeric references (a bare
+//! `&` kept); unknown tags and aggregates skipped (QFX's `INTU.*`);
+//! comments, CDATA, processing instructions; dates
+//! `YYYYMMDD[HHMM[SS[.XXX]]][±H[.MM]:TZ]` including `[+5.50:IST]`,
+//! `[0:GMT]`, `[-5:EST]`, kept as the calendar date written (a date-only
+//! value is a date, not UTC midnight); `CHARSET`/`ENCODING` headers that
+//! lie; a BOM; several statements (bank and credit card) per file;
+//! `CURRENCY`/`ORIGCURRENCY`. OFX has no opening balance, so its statements
+//! are not balance-checked.
+//!
+//! # CSV
+//!
+//! See [`csv`]: named bank profiles (`hdfc`, `icici`, `sbi`, `chase`,
+//! `german`, `debit-credit`, `indicator`, `generic`) chosen by
+//! [`Options::csv_profile`] or inferred from the header row; metadata lines
+//! before the header (read for the account number and currency); `,` `;`
+//! tab `|`; quoted fields (with the delimiter, `""` and line breaks);
+//! decimal commas; Indian `2,50,000.00` and German `1.234,56` grouping;
+//! separate debit/credit columns; `DBIT`/`CRDT` indicators; `dd/mm/yyyy`,
+//! `mm/dd/yyyy`, `dd.mm.yyyy`, ISO and month-name dates. The account and
+//! currency come from [`Options`] when the file has none. With a running
+//! balance column every row is checked and the statement gets opening and
+//! closing balances.
+//!
 //! # Encodings
 //!
-//! Each MT940 line (each camt text node) is decoded on its own: UTF-8 first (valid UTF-8 is never read
+//! Each MT940 line (each camt or OFX text node, each CSV line) is decoded on
+//! its own: UTF-8 first (valid UTF-8 is never read
 //! as a code page), then Windows-1252, and for the five bytes cp1252 leaves
-//! undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) ISO-8859-1. See [`decode_line`].
+//! undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) ISO-8859-1, whatever a header
+//! claims. See [`decode_line`]. OFX and CSV also accept UTF-16 with a BOM.
 //!
 //! # Positions in errors
 //!
@@ -57,7 +90,11 @@
 //! `line:column` (1-based; the column counts characters of the decoded line,
 //! SWIFT block wrappers included) and the tag, such as `61` or `60F`; for
 //! camt, the element path with 1-based indexes on the repeated containers
-//! (`/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt`) and the element name.
+//! (`/Document/BkToCstmrStmt/Stmt[1]/Ntry[2]/Amt`) and the element name; for
+//! OFX, `line:column` of the value and the tag (`TRNAMT`); for CSV,
+//! `line:column` of the cell and its column's header text (`Withdrawal
+//! Amt.`), or `header`, `account`, `currency`, `profile` for problems of the
+//! whole file.
 //!
 //! # Amounts
 //!
@@ -66,14 +103,17 @@
 //! trailing zeros (`1,230`) are accepted. Entry amounts are signed: credits
 //! positive, debits negative. Each statement is checked: opening balance plus
 //! entries must equal the closing balance, or parsing fails (or, with
-//! [`Options::warn_on_unbalanced`], records a warning).
+//! [`Options::warn_on_unbalanced`], records a warning). A statement with only
+//! a closing balance (OFX's `LEDGERBAL`) or none (MT942, CSV without a
+//! balance column) has nothing to check.
 //!
 //! # Memory
 //!
 //! [`mt940::Mt940Reader`] and [`camt::CamtReader`] stream over a
-//! [`std::io::BufRead`] (camt with quick-xml's pull reader, no DOM) and hold one
+//! [`std::io::BufRead`] (camt with a pull tokenizer of its own, no DOM) and hold one
 //! statement at a time, so memory is flat in the file's size (it grows with
-//! the largest single statement).
+//! the largest single statement). OFX and CSV files are read whole (they are
+//! small, and a CSV is one statement anyway).
 
 use std::fmt;
 
@@ -82,7 +122,10 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 pub mod camt;
+pub mod csv;
 pub mod mt940;
+pub mod ofx;
+mod xml;
 
 /// Statements and non-fatal warnings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,11 +145,13 @@ pub fn parse_bytes(
         Some(Format::Camt052 | Format::Camt053 | Format::Camt054) => {
             camt::parse_bytes(bytes, options)
         }
+        Some(Format::Ofx) => ofx::parse_bytes(bytes, options),
+        Some(Format::Csv) => csv::parse_bytes(bytes, options),
         None => Err(ParseError::at(
             1,
             1,
             "-",
-            "unknown format: neither MT940/MT942 nor camt.052/053/054",
+            "unknown format: neither MT940/MT942, camt.052/053/054, OFX/QFX nor a CSV with a recognised header row",
         )),
     }
 }
@@ -212,11 +257,23 @@ impl ParseError {
 }
 
 /// Parser options.
-#[derive(Debug, Clone, Copy, Default)]
+///
+/// `currency` and `account` only fill gaps: what the file itself says (an
+/// OFX `CURDEF`/`ACCTID`, a CSV currency or account column, a CSV metadata
+/// line such as `Account Number : …`) wins.
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Record a statement whose opening balance plus entries differs from its
     /// closing balance as a warning instead of failing.
     pub warn_on_unbalanced: bool,
+    /// The statement currency for files that name none (most CSV exports,
+    /// an OFX without `CURDEF`).
+    pub currency: Option<Currency>,
+    /// The account for files that name none (most CSV exports).
+    pub account: Option<String>,
+    /// A CSV bank profile by name (see [`csv::PROFILES`]); `None` infers it
+    /// from the header row.
+    pub csv_profile: Option<String>,
 }
 
 /// Statement file formats.
@@ -227,6 +284,10 @@ pub enum Format {
     Camt052,
     Camt053,
     Camt054,
+    /// OFX 1.x (SGML), OFX 2.x (XML) and QFX.
+    Ofx,
+    /// CSV (or `;`/tab separated) with a header row a [`csv::Profile`] knows.
+    Csv,
 }
 
 impl Format {
@@ -237,6 +298,13 @@ impl Format {
         let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
         let head = &head[start..];
         let window = &head[..head.len().min(4096)];
+        if window.starts_with(b"OFXHEADER")
+            || contains(window, b"<OFX>")
+            || contains(window, b"<?OFX")
+            || (head.first() != Some(&b'<') && contains(window, b"OFXHEADER:"))
+        {
+            return Some(Format::Ofx);
+        }
         if head.first() == Some(&b'<') {
             if contains(window, b"BkToCstmrStmt") || contains(window, b"camt.053") {
                 return Some(Format::Camt053);
@@ -255,7 +323,7 @@ impl Format {
         if contains(window, b"{2:O940") || contains(window, b"{2:I940") {
             return Some(Format::Mt940);
         }
-        if contains(window, b":20:") {
+        if starts_line(window, b":20:") {
             if contains(window, b":34F:")
                 && !contains(window, b":60F:")
                 && !contains(window, b":60M:")
@@ -264,12 +332,92 @@ impl Format {
             }
             return Some(Format::Mt940);
         }
+        if csv::sniff(window) {
+            return Some(Format::Csv);
+        }
         None
     }
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `needle` at the start of `hay` or of one of its lines (after blanks or a
+/// SWIFT `{4:`), so that a time such as `10:20:30` in a CSV is no MT940 tag.
+fn starts_line(hay: &[u8], needle: &[u8]) -> bool {
+    hay.split(|&b| b == b'\n').any(|line| {
+        let line = line.trim_ascii_start();
+        line.starts_with(needle)
+            || (line.starts_with(b"{") && contains(line, &[b"{4:", needle].concat()))
+    })
+}
+
+/// Strips a UTF-8 byte-order mark, or decodes UTF-16 (with its BOM) to UTF-8.
+/// Unpaired UTF-16 surrogates become U+FFFD.
+pub(crate) fn unbom(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return Cow::Borrowed(rest);
+    }
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return Cow::Borrowed(bytes),
+    };
+    let units = bytes[2..].chunks_exact(2).map(|c| {
+        if little {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Cow::Owned(text.into_bytes())
+}
+
+/// 1-based line and column (in characters of the decoded line) of byte
+/// `offset` in `bytes`.
+pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(bytes.len());
+    let before = &bytes[..offset];
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let mut text = String::new();
+    decode_line(&before[start..], &mut text);
+    (line, text.chars().count() + 1)
+}
+
+/// The message for a statement whose opening balance plus entries is not its
+/// closing balance, or `None` when it balances. `closing_name` names the
+/// closing balance in the file's own terms.
+pub(crate) fn unbalanced(
+    opening: Money,
+    entries: &[Entry],
+    closing: Money,
+    closing_name: &str,
+) -> Option<String> {
+    let mut sum = i128::from(opening.minor());
+    for e in entries {
+        sum += i128::from(e.amount.minor());
+    }
+    if sum == i128::from(closing.minor()) {
+        return None;
+    }
+    let computed = i64::try_from(sum)
+        .map(|m| Money::from_minor(m, closing.currency()).to_decimal_string())
+        .unwrap_or_else(|_| "(overflow)".to_owned());
+    Some(format!(
+        "statement does not balance: opening {} plus {} entries gives {computed}, but the closing balance{closing_name} is {}",
+        opening.to_decimal_string(),
+        entries.len(),
+        closing.to_decimal_string()
+    ))
 }
 
 /// Windows-1252 for 0x80..=0x9F; `None` marks the five bytes it leaves
@@ -451,6 +599,26 @@ mod tests {
         assert_eq!(
             Format::detect(b"<Document><BkToCstmrDbtCdtNtfctn>"),
             Some(Format::Camt054)
+        );
+        assert_eq!(
+            Format::detect(b"OFXHEADER:100\r\nDATA:OFXSGML\r\n\r\n<OFX>"),
+            Some(Format::Ofx)
+        );
+        assert_eq!(
+            Format::detect(b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<?OFX OFXHEADER=\"200\"?><OFX>"),
+            Some(Format::Ofx)
+        );
+        assert_eq!(
+            Format::detect(b"\n<OFX>\n<SIGNONMSGSRSV1>"),
+            Some(Format::Ofx)
+        );
+        assert_eq!(
+            Format::detect(b"Date,Description,Amount\n2024-01-01,x,1.00\n"),
+            Some(Format::Csv)
+        );
+        assert_eq!(
+            Format::detect(b"Konto;X\n\nBuchungstag;Verwendungszweck;Betrag\n"),
+            Some(Format::Csv)
         );
         assert_eq!(Format::detect(b"hello"), None);
         assert_eq!(Format::detect(b""), None);

@@ -477,26 +477,10 @@ impl Builder {
         let closing = self.closing.map(|c| c.0);
         match (self.opening, self.closing) {
             (Some(open), Some((close, line, column))) => {
-                let mut sum = i128::from(open.amount.minor());
-                for e in &self.transactions {
-                    sum += i128::from(e.amount.minor());
-                }
-                if sum != i128::from(close.amount.minor()) {
-                    let computed = i64::try_from(sum)
-                        .map(|m| Money::from_minor(m, currency).to_decimal_string())
-                        .unwrap_or_else(|_| "(overflow)".to_owned());
-                    let err = ParseError::at(
-                        line,
-                        column,
-                        "62F",
-                        format!(
-                            "statement does not balance: opening {} plus {} entries gives {}, but the closing balance is {}",
-                            open.amount.to_decimal_string(),
-                            self.transactions.len(),
-                            computed,
-                            close.amount.to_decimal_string()
-                        ),
-                    );
+                if let Some(message) =
+                    crate::unbalanced(open.amount, &self.transactions, close.amount, "")
+                {
+                    let err = ParseError::at(line, column, "62F", message);
                     if reader.options.warn_on_unbalanced {
                         reader.warnings.push(err);
                     } else {

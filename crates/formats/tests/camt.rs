@@ -207,6 +207,7 @@ fn malformed_camt_names_the_xml_path_and_field() {
         camt(ok, "4.00").as_bytes(),
         Options {
             warn_on_unbalanced: true,
+            ..Options::default()
         },
     )
     .unwrap();

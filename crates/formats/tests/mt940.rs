@@ -187,6 +187,7 @@ fn unbalanced_statement_is_an_error_or_a_warning() {
         &bytes,
         Options {
             warn_on_unbalanced: true,
+            ..Options::default()
         },
     )
     .unwrap();
@@ -271,6 +272,7 @@ fn statement_serialises_with_signed_decimal_amounts() {
         &fixture("mt940_unbalanced.sta"),
         Options {
             warn_on_unbalanced: true,
+            ..Options::default()
         },
     )
     .unwrap();

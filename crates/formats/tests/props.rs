@@ -49,7 +49,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = parse_bytes(&bytes, Options::default());
-        let _ = parse_bytes(&bytes, Options { warn_on_unbalanced: true });
+        let _ = parse_bytes(&bytes, Options { warn_on_unbalanced: true, ..Options::default() });
         let _ = Format::detect(&bytes);
     }
 
@@ -57,7 +57,7 @@ proptest! {
     fn mt940_shaped_input_never_panics(lines in prop::collection::vec(mt940_line(), 0..30)) {
         let bytes: Vec<u8> = lines.concat();
         let _ = parse_bytes(&bytes, Options::default());
-        let _ = parse_bytes(&bytes, Options { warn_on_unbalanced: true });
+        let _ = parse_bytes(&bytes, Options { warn_on_unbalanced: true, ..Options::default() });
     }
 }
 
@@ -215,7 +215,224 @@ mod camt_fuzz {
         fn camt_shaped_input_never_panics(parts in prop::collection::vec(fragment(), 0..60)) {
             let xml = parts.concat();
             let _ = parse_bytes(xml.as_bytes(), Options::default());
-            let _ = parse_bytes(xml.as_bytes(), Options { warn_on_unbalanced: true });
+            let _ = parse_bytes(xml.as_bytes(), Options { warn_on_unbalanced: true, ..Options::default() });
+        }
+    }
+}
+
+mod ofx_fuzz {
+    use anumati_domain::Currency;
+    use anumati_formats::ofx::{parse_bytes, parse_datetime};
+    use anumati_formats::{Format, Options};
+    use proptest::prelude::*;
+
+    fn fragment() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "OFXHEADER:100\nDATA:OFXSGML\nCHARSET:1252\n\n",
+            "<?xml version=\"1.0\"?><?OFX OFXHEADER=\"200\"?>",
+            "<OFX>",
+            "</OFX>",
+            "<BANKMSGSRSV1>",
+            "<STMTTRNRS>",
+            "</STMTTRNRS>",
+            "<TRNUID>1",
+            "<STMTRS>",
+            "</STMTRS>",
+            "<CCSTMTRS>",
+            "</CCSTMTRS>",
+            "<CURDEF>EUR",
+            "<CURDEF>eur",
+            "<BANKACCTFROM><ACCTID>A1</BANKACCTFROM>",
+            "<CCACCTFROM>",
+            "<ACCTID>",
+            "<BANKTRANLIST>",
+            "</BANKTRANLIST>",
+            "<STMTTRN>",
+            "</STMTTRN>",
+            "<TRNTYPE>DEBIT",
+            "<DTPOSTED>",
+            "<DTUSER>",
+            "<DTAVAIL>",
+            "20240105",
+            "20240105013000.000[+5.50:IST]",
+            "20240105[0:GMT]",
+            "2024013",
+            "[-5:EST]",
+            "<TRNAMT>",
+            "-12.34",
+            ".5",
+            "1.2.3",
+            "99999999999999999999",
+            "<FITID>F",
+            "<NAME>AT&T",
+            "<MEMO>",
+            "<MEMO/>",
+            "</MEMO>",
+            "&amp;",
+            "&#xZZ;",
+            "&#99999999;",
+            "<CURRENCY><CURRATE>1.5<CURSYM>USD</CURRENCY>",
+            "<ORIGCURRENCY><CURRATE>x<CURSYM>U</ORIGCURRENCY>",
+            "<CURRATE>99999999999",
+            "<LEDGERBAL><BALAMT>1.00<DTASOF>20240101</LEDGERBAL>",
+            "<AVAILBAL>",
+            "</AVAILBAL>",
+            "<BALAMT>",
+            "<X.UNKNOWN>",
+            "</X.UNKNOWN>",
+            "<![CDATA[x]]>",
+            "<!-- c -->",
+            "<",
+            ">",
+            "</",
+            "\n",
+            "\u{fc}",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_ofx(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse_bytes(&bytes, Options::default());
+            let _ = anumati_formats::parse_bytes(&bytes, Some(Format::Ofx), Options::default());
+            if let Ok(s) = std::str::from_utf8(&bytes) {
+                let _ = parse_datetime(s);
+            }
+        }
+
+        #[test]
+        fn ofx_shaped_input_never_panics(parts in prop::collection::vec(fragment(), 0..80)) {
+            let text = parts.concat();
+            let _ = parse_bytes(text.as_bytes(), Options::default());
+            let _ = parse_bytes(text.as_bytes(), Options {
+                currency: Some(Currency::INR),
+                account: Some("A".to_owned()),
+                ..Options::default()
+            });
+            let _ = Format::detect(text.as_bytes());
+        }
+
+        #[test]
+        fn ofx_dates_never_panic(s in "[0-9]{0,16}(\\.[0-9]{0,10})?(\\[[-+]?[0-9.]{0,5}(:[A-Z]{0,4})?\\]?)?") {
+            let _ = parse_datetime(&s).map(|d| d.timestamp());
+        }
+    }
+}
+
+mod csv_fuzz {
+    use anumati_domain::Currency;
+    use anumati_formats::csv::{parse_bytes, parse_date, parse_money, DateOrder, PROFILES};
+    use anumati_formats::{Format, Options};
+    use proptest::prelude::*;
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "Date",
+            "Description",
+            "Amount",
+            "Balance",
+            "Debit",
+            "Credit",
+            "Narration",
+            "Withdrawal Amt.",
+            "Deposit Amt.",
+            "Closing Balance",
+            "Txn Date",
+            "Posting Date",
+            "Buchungstag",
+            "Betrag (EUR)",
+            "Waehrung",
+            "Auftragskonto",
+            "DC",
+            "Currency",
+            "Account",
+            "Value Date",
+            "Account Number :",
+            "2024-01-31",
+            "31/01/2024",
+            "01/31/2024",
+            "31.01.24",
+            "1 Apr 2024",
+            "Apr 1, 2024",
+            "13/13/2024",
+            "99/99/99",
+            "1,000.00",
+            "2,50,000.00",
+            "1.234,56",
+            "-5",
+            "(7.50)",
+            "12.50 Dr",
+            "Cr",
+            "DBIT",
+            "CRDT",
+            "S",
+            "£3.00",
+            "₹ 10",
+            "EUR",
+            "usd",
+            "\"quoted, cell\"",
+            "\"a \"\"b\"\"\"",
+            "\"open",
+            "*****",
+            "",
+            " ",
+            "-",
+            "\u{fc}",
+            "99999999999999999999",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(cell(), 0..8),
+            prop::sample::select(vec![",", ";", "\t"]),
+            prop::sample::select(vec!["\n", "\r\n"]),
+        )
+            .prop_map(|(cells, d, end)| cells.join(d) + end)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_csv(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse_bytes(&bytes, Options::default());
+            let _ = anumati_formats::parse_bytes(&bytes, Some(Format::Csv), Options {
+                currency: Some(Currency::EUR),
+                account: Some("A".to_owned()),
+                ..Options::default()
+            });
+        }
+
+        #[test]
+        fn csv_shaped_input_never_panics(
+            lines in prop::collection::vec(line(), 0..20),
+            profile in proptest::option::of(0..PROFILES.len()),
+            bom in any::<bool>(),
+            warn in any::<bool>(),
+        ) {
+            let mut bytes = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+            bytes.extend(lines.concat().into_bytes());
+            let options = Options {
+                warn_on_unbalanced: warn,
+                currency: Some(Currency::INR),
+                account: Some("A".to_owned()),
+                csv_profile: profile.map(|p| PROFILES[p].name.to_owned()),
+            };
+            let _ = parse_bytes(&bytes, options);
+            let _ = Format::detect(&bytes);
+        }
+
+        #[test]
+        fn csv_cells_never_panic(s in "\\PC{0,24}", comma in any::<bool>()) {
+            let _ = parse_money(&s, comma, Currency::INR);
+            let _ = parse_money(&s, comma, Currency::new("JPY").unwrap());
+            let _ = parse_date(&s, DateOrder::DayMonthYear);
+            let _ = parse_date(&s, DateOrder::MonthDayYear);
         }
     }
 }
