@@ -221,6 +221,31 @@ async function run() {
   step = 'ask for the last transactions';
   await ask('show my last 5 transactions', 'transactions');
 
+  step = 'ask in Hindi';
+  const hindi = await ask('मेरा बैलेंस क्या है?', 'balance');
+  check(hindi.text.includes('आपका बैलेंस'), `a Hindi question should get a Hindi reply, got ${JSON.stringify(hindi.text)}`);
+
+  step = 'ask for spending: a chart';
+  await ask('how much did I spend last month?', 'spend_summary');
+  const chart = page.locator('#messages div.msg.bot').last().locator('img.chart');
+  await chart.waitFor({ state: 'visible' });
+  const drawn = await chart.evaluate((img) => img.complete && img.naturalWidth > 0);
+  check(drawn, 'the spending chart did not render (img.chart has no pixels)');
+
+  step = 'quick replies: lock the card, then cancel';
+  await ask('lock my card', 'card_lock');
+  const buttons = page.locator('#messages div.msg.bot').last().locator('button.quick-reply');
+  const labels = await buttons.allTextContents();
+  check(
+    labels.includes('Yes') && labels.includes('Cancel'),
+    `the confirmation should offer Yes and Cancel buttons, got ${JSON.stringify(labels)}`,
+  );
+  const before = (await botMessages()).length;
+  await buttons.filter({ hasText: 'Cancel' }).click();
+  await page.waitForFunction((before) => document.querySelectorAll('#messages div.msg.bot').length > before, before);
+  const cancelled = (await botMessages()).at(-1);
+  check(/^Cancelled/.test(cancelled.text), `tapping Cancel should cancel, got ${JSON.stringify(cancelled)}`);
+
   await browser.close();
   browser = undefined;
 }

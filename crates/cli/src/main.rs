@@ -10,6 +10,8 @@ use anumati_store::DataDir;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
+mod nlu;
+
 #[derive(Parser)]
 #[command(
     name = "anumati",
@@ -43,7 +45,7 @@ enum Command {
     /// The consent manager's access log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Bank statement files (MT940/MT942, camt.052/053/054).
+    /// Bank statement files (MT940/MT942, camt.052/053/054, OFX/QFX, CSV).
     #[command(subcommand)]
     Statement(StatementCommand),
     /// Import statement files into the bank node, all or nothing per file;
@@ -59,10 +61,15 @@ enum Command {
         /// Import a statement whose balances do not add up, with a warning.
         #[arg(long)]
         warn_unbalanced: bool,
+        #[command(flatten)]
+        defaults: StatementDefaults,
     },
     /// Benchmarks (not tests): figures for BENCHMARKS.md.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The intent classifier: train, evaluate, split data, predict.
+    #[command(subcommand)]
+    Nlu(nlu::NluCommand),
 }
 
 #[derive(Subcommand)]
@@ -70,8 +77,8 @@ enum StatementCommand {
     /// Parse a statement file and print its statements (format detected unless given).
     Parse {
         file: PathBuf,
-        /// mt940, mt942, camt052, camt053 or camt054.
-        #[arg(long, value_parser = ["mt940", "mt942", "camt052", "camt053", "camt054"])]
+        /// mt940, mt942, camt052, camt053, camt054, ofx (also QFX) or csv.
+        #[arg(long, value_parser = ["mt940", "mt942", "camt052", "camt053", "camt054", "ofx", "csv"])]
         format: Option<String>,
         /// One JSON array of statements.
         #[arg(long)]
@@ -79,7 +86,40 @@ enum StatementCommand {
         /// Report a statement whose balances do not add up as a warning instead of an error.
         #[arg(long)]
         warn_unbalanced: bool,
+        #[command(flatten)]
+        defaults: StatementDefaults,
     },
+}
+
+/// For statement files that do not say (most CSV exports).
+#[derive(Args)]
+struct StatementDefaults {
+    /// CSV bank profile: hdfc, icici, sbi, chase, german, debit-credit, indicator or generic (inferred from the header row unless given).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Currency when the file names none, such as INR.
+    #[arg(long)]
+    currency: Option<String>,
+    /// Account number when the file names none.
+    #[arg(long)]
+    account: Option<String>,
+}
+
+impl StatementDefaults {
+    fn options(&self, warn_on_unbalanced: bool) -> anyhow::Result<anumati_formats::Options> {
+        let currency = self
+            .currency
+            .as_deref()
+            .map(|c| anumati_domain::Currency::new(&c.to_ascii_uppercase()))
+            .transpose()
+            .context("--currency")?;
+        Ok(anumati_formats::Options {
+            warn_on_unbalanced,
+            currency,
+            account: self.account.clone(),
+            csv_profile: self.profile.clone(),
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -296,15 +336,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             json,
             warn_unbalanced,
+            defaults,
         }) => {
             init_tracing("warn");
-            statement_parse(&file, format.as_deref(), json, warn_unbalanced)
+            statement_parse(&file, format.as_deref(), json, warn_unbalanced, &defaults)
         }
         Command::Import {
             files,
             data,
             customer,
             warn_unbalanced,
+            defaults,
         } => {
             init_tracing("warn");
             import(
@@ -312,6 +354,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 &data_dir(&data, &config),
                 &customer,
                 warn_unbalanced,
+                &defaults,
             )
             .await
         }
@@ -355,6 +398,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing("warn");
             bank_balances(&data_dir(&data, &config), &login, json).await
         }
+        Command::Nlu(command) => nlu::run(command),
     }
 }
 
@@ -629,24 +673,21 @@ fn statement_parse(
     format: Option<&str>,
     json: bool,
     warn_unbalanced: bool,
+    defaults: &StatementDefaults,
 ) -> anyhow::Result<()> {
-    use anumati_formats::{Format, Options};
+    use anumati_formats::Format;
     let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
     let format = format.map(|f| match f {
         "mt940" => Format::Mt940,
         "mt942" => Format::Mt942,
         "camt052" => Format::Camt052,
         "camt053" => Format::Camt053,
+        "ofx" => Format::Ofx,
+        "csv" => Format::Csv,
         _ => Format::Camt054,
     });
-    let parsed = anumati_formats::parse_bytes(
-        &bytes,
-        format,
-        Options {
-            warn_on_unbalanced: warn_unbalanced,
-        },
-    )
-    .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
+    let parsed = anumati_formats::parse_bytes(&bytes, format, defaults.options(warn_unbalanced)?)
+        .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
     for warning in &parsed.warnings {
         eprintln!("warning: {}:{warning}", file.display());
     }
@@ -713,7 +754,9 @@ async fn import(
     path: &Path,
     login: &str,
     warn_unbalanced: bool,
+    defaults: &StatementDefaults,
 ) -> anyhow::Result<()> {
+    let options = defaults.options(warn_unbalanced)?;
     let system = open_existing(path).await?;
     let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
         bail!("unknown customer {login:?} (list them with `anumati customers --data DIR`)");
@@ -727,14 +770,8 @@ async fn import(
     for file in files {
         let result = async {
             let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
-            let parsed = anumati_formats::parse_bytes(
-                &bytes,
-                None,
-                anumati_formats::Options {
-                    warn_on_unbalanced: warn_unbalanced,
-                },
-            )
-            .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
+            let parsed = anumati_formats::parse_bytes(&bytes, None, options.clone())
+                .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
             for warning in &parsed.warnings {
                 bar.suspend(|| eprintln!("warning: {}:{warning}", file.display()));
             }

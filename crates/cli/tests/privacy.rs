@@ -330,7 +330,11 @@ async fn erasing_destroys_the_copy_and_is_logged() {
         .await
         .unwrap();
     assert_eq!(reply.intent, "delete_data");
-    assert_eq!(reply.data, serde_json::json!({}), "nothing is erased before a yes");
+    assert_eq!(
+        reply.data,
+        serde_json::json!({}),
+        "nothing is erased before a yes"
+    );
     let reply = s.system.app.chat(&s.login, "हाँ").await.unwrap();
     assert_eq!(reply.intent, "delete_data");
     assert_eq!(reply.data["erased"], true);
