@@ -5,9 +5,9 @@
 //! - [`classifier`]: the intent classifier, trained by the project itself.
 //! - [`entities`]: dates, amounts, merchants, categories and places.
 
-pub mod entities;
 pub mod classifier;
 pub mod corpus;
 pub mod csv;
+pub mod entities;
 pub mod eval;
 pub mod text;
