@@ -56,6 +56,20 @@ fn category_name(key: &str, lang: Lang) -> String {
     .to_owned()
 }
 
+/// A total as words: its amounts, or zero in the customer's currency.
+fn shown(t: &Totals, snapshot: &Snapshot) -> String {
+    if t.is_empty() {
+        let currency = snapshot
+            .accounts
+            .first()
+            .and_then(|a| a.currency.parse::<anumati_domain::Currency>().ok())
+            .unwrap_or(anumati_domain::Currency::INR);
+        Money::zero(currency).to_string()
+    } else {
+        t.to_string()
+    }
+}
+
 fn totals_json(t: &Totals) -> serde_json::Value {
     json!(t.iter().collect::<Vec<Money>>())
 }
@@ -362,8 +376,16 @@ pub(crate) fn spend_summary(snapshot: &Snapshot, q: &Query, today: Date, lang: L
         .collect();
     let what = describe(&f, &label, lang);
     let mut text = match lang {
-        Lang::En => format!("You spent {total} {what} ({} payments).", spent.len()),
-        Lang::Hi => format!("{what} आपने {total} खर्च किए ({} भुगतान)।", spent.len()),
+        Lang::En => format!(
+            "You spent {} {what} ({} payments).",
+            shown(&total, snapshot),
+            spent.len()
+        ),
+        Lang::Hi => format!(
+            "{what} आपने {} खर्च किए ({} भुगतान)।",
+            shown(&total, snapshot),
+            spent.len()
+        ),
     };
     // Break down what the question left open: categories, or merchants
     // within a category.
@@ -488,8 +510,16 @@ pub(crate) fn compare_periods(snapshot: &Snapshot, q: &Query, today: Date, lang:
     let label_a = period_phrase(&this.period.clone().unwrap_or_default(), lang);
     let label_b = period_phrase(&before.period.clone().unwrap_or_default(), lang);
     let mut text = match lang {
-        Lang::En => format!("You spent {a} {label_a} and {b} {label_b}."),
-        Lang::Hi => format!("आपने {label_a} {a} और {label_b} {b} खर्च किए।"),
+        Lang::En => format!(
+            "You spent {} {label_a} and {} {label_b}.",
+            shown(&a, snapshot),
+            shown(&b, snapshot)
+        ),
+        Lang::Hi => format!(
+            "आपने {label_a} {} और {label_b} {} खर्च किए।",
+            shown(&a, snapshot),
+            shown(&b, snapshot)
+        ),
     };
     let currency = a.iter().next().or(b.iter().next()).map(|m| m.currency());
     if let Some(c) = currency {
@@ -585,13 +615,15 @@ pub(crate) fn income(snapshot: &Snapshot, q: &Query, today: Date, lang: Lang) ->
     let total = insights::total(txs.iter().copied(), |_| true);
     let mut text = match lang {
         Lang::En => format!(
-            "You received {total} {} ({} payments).",
+            "You received {} {} ({} payments).",
+            shown(&total, snapshot),
             period_phrase(&label, lang),
             txs.len()
         ),
         Lang::Hi => format!(
-            "{} आपको {total} मिले ({} भुगतान)।",
+            "{} आपको {} मिले ({} भुगतान)।",
             period_phrase(&label, lang),
+            shown(&total, snapshot),
             txs.len()
         ),
     };

@@ -84,6 +84,7 @@ impl ChatApp {
             entities: u.entities.clone(),
             words: u.words,
             narrows: u.narrows,
+            payee_text: u.payee_text.clone(),
         };
         let decision = dialogue::decide(&mut state, &turn);
         let mut reply = self
@@ -397,6 +398,7 @@ impl ChatApp {
             "greeting" => return Ok(say("Hello! I can tell you your balance, your transactions and where your money goes. Ask \"what's my balance?\" or \"how much did I spend on food this month?\"", "नमस्ते! मैं आपका बैलेंस, लेन-देन और आपका पैसा कहाँ जाता है, बता सकता हूँ। पूछिए \"मेरा बैलेंस क्या है?\"")),
             "thanks" => return Ok(say("You're welcome.", "आपका स्वागत है।")),
             "help" => return Ok(say("Ask me about your money: \"what's my balance?\", \"show my last 5 transactions\", \"how much did I spend on food last month?\", \"where did I shop this week?\", \"compare this month with last month\", \"my subscriptions\", \"my salary\", \"biggest purchases\". Cards: \"lock my card\". About your data: \"who has my data?\", \"who accessed my data this week?\", \"pause sharing\", \"revoke access\", \"export my data\", \"delete my data\". I answer in English and Hindi.", "मुझसे अपने पैसों के बारे में पूछिए: \"मेरा बैलेंस क्या है?\", \"पिछले 5 लेन-देन दिखाओ\", \"पिछले महीने खाने पर कितना खर्च हुआ?\", \"इस महीने की तुलना पिछले महीने से करो\"। कार्ड: \"मेरा कार्ड लॉक करो\"। डेटा: \"मेरा डेटा किसके पास है?\", \"साझा करना रोको\", \"मेरा डेटा मिटाओ\"।")),
+            "human_agent" => return self.handoff(login, "human_agent", lang, c, "").await,
             "affirm" | "deny" | "cancel" => return Ok(say("There is nothing waiting for a yes or no right now.", "अभी हाँ या ना के लिए कुछ बाकी नहीं है।")),
             "fallback" => return Ok(say("Sorry, I did not understand that. Try \"what's my balance?\"", "माफ़ कीजिए, मैं समझ नहीं पाया। पूछिए \"मेरा बैलेंस क्या है?\"")),
             "consent_pause" => {

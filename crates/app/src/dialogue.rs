@@ -201,7 +201,7 @@ impl Form {
         }
     }
 
-    fn fill(&mut self, e: &anumati_nlu::entities::Entities) {
+    fn fill(&mut self, e: &anumati_nlu::entities::Entities, named: Option<&str>) {
         if let Form::Pay {
             payee,
             payee_candidates,
@@ -213,6 +213,11 @@ impl Form {
                 payee_candidates.clear();
             } else if !e.payee_candidates.is_empty() {
                 *payee_candidates = e.payee_candidates.clone();
+            } else if let Some(name) = named.filter(|_| payee.is_none()) {
+                // Not one of the customer's beneficiaries: their own words,
+                // checked against the bank's payees when the payment is made.
+                *payee = Some(name.to_owned());
+                payee_candidates.clear();
             }
             if let Some(a) = e.amount {
                 *amount = Some(a);
@@ -254,6 +259,9 @@ pub struct Turn {
     pub words: usize,
     /// The message opens like a narrowing follow-up ("only …", "sirf …").
     pub narrows: bool,
+    /// A payee named in the customer's own words (see
+    /// [`crate::nlu::Understanding::payee_text`]).
+    pub payee_text: Option<String>,
 }
 
 /// What to do with a message.
@@ -323,10 +331,11 @@ pub fn decide(state: &mut State, turn: &Turn) -> Decision {
         }
         let adds_detail = turn.entities.payee.is_some()
             || !turn.entities.payee_candidates.is_empty()
-            || turn.entities.amount.is_some();
+            || turn.entities.amount.is_some()
+            || (form.missing() == Some(Slot::Payee) && turn.payee_text.is_some());
         let on_topic = intent == form.intent() || intent == "affirm" || !confident || adds_detail;
         if on_topic && matches!(form, Form::Pay { .. }) {
-            form.fill(&turn.entities);
+            form.fill(&turn.entities, turn.payee_text.as_deref());
         }
         if on_topic {
             state.misunderstood = 0;
@@ -342,7 +351,7 @@ pub fn decide(state: &mut State, turn: &Turn) -> Decision {
         if state.detours > 2 || start_form(intent).is_some() {
             state.detours = 0;
             let (intent, query) = answer_target(state, turn, query);
-            let then = proceed(state, &intent, query, &turn.entities);
+            let then = proceed(state, &intent, query, turn);
             return Decision::Dropped {
                 form,
                 then: Box::new(then),
@@ -362,7 +371,7 @@ pub fn decide(state: &mut State, turn: &Turn) -> Decision {
         match intent {
             "affirm" => {
                 state.misunderstood = 0;
-                return proceed(state, &guessed, guessed_query, &turn.entities);
+                return proceed(state, &guessed, guessed_query, turn);
             }
             "deny" | "cancel" => {
                 state.misunderstood = state.misunderstood.saturating_add(1);
@@ -387,7 +396,7 @@ pub fn decide(state: &mut State, turn: &Turn) -> Decision {
                 last_query
             };
             state.misunderstood = 0;
-            return proceed(state, &last_intent, base.merged(&query), &turn.entities);
+            return proceed(state, &last_intent, base.merged(&query), turn);
         }
     }
 
@@ -398,7 +407,7 @@ pub fn decide(state: &mut State, turn: &Turn) -> Decision {
     }
     if confident && intent != "fallback" {
         state.misunderstood = 0;
-        return proceed(state, intent, query, &turn.entities);
+        return proceed(state, intent, query, turn);
     }
     if turn.confidence >= GUESS && intent != "fallback" {
         state.guess = Some((turn.intent.clone(), query));
@@ -421,14 +430,9 @@ fn answer_target(state: &State, turn: &Turn, query: Query) -> (String, Query) {
 }
 
 /// Starts a form or answers a question.
-fn proceed(
-    state: &mut State,
-    intent: &str,
-    query: Query,
-    entities: &anumati_nlu::entities::Entities,
-) -> Decision {
+fn proceed(state: &mut State, intent: &str, query: Query, turn: &Turn) -> Decision {
     if let Some(mut form) = start_form(intent) {
-        form.fill(entities);
+        form.fill(&turn.entities, turn.payee_text.as_deref());
         state.detours = 0;
         let d = match form.missing() {
             Some(slot) => Decision::Ask(form.clone(), slot),
@@ -461,6 +465,7 @@ mod tests {
             entities,
             words: 3,
             narrows: false,
+            payee_text: None,
         }
     }
 

@@ -145,6 +145,72 @@ pub struct Understanding {
     /// Starts like a follow-up that narrows the last question ("only …",
     /// "what about …", "sirf …", "सिर्फ़ …"), whatever else it names.
     pub narrows: bool,
+    /// Whom the message names as a payee, in the customer's words, when the
+    /// entity extractor found no beneficiary: "send 500 to Priya", "priya
+    /// ko 500 bhej do", "प्रिया को", or a bare name ("Priya Sharma").
+    pub payee_text: Option<String>,
+}
+
+/// Words that end a payee's name in "to …".
+const NOT_A_NAME: &[&str] = &[
+    "for", "on", "today", "tomorrow", "now", "rs", "inr", "usd", "please", "via", "by", "from",
+    "at", "in", "my", "the", "a", "account", "and", "with", "of", "it", "them", "him", "her",
+    "send", "pay", "money", "transfer", "cash", "i", "want", "to", "need", "someone", "some",
+    "yes", "no", "cancel", "stop", "ok", "okay", "sure", "hi", "hello", "thanks", "help",
+    "balance", "card", "lock", "unlock", "what", "how", "who", "why", "show",
+];
+
+fn title(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// See [`Understanding::payee_text`].
+fn payee_text(normalised: &str) -> Option<String> {
+    let words: Vec<&str> = anumati_nlu::text::words(normalised).collect();
+    let is_name = |w: &str| {
+        w.chars()
+            .all(|c| c.is_alphabetic() || ('\u{0900}'..='\u{097F}').contains(&c))
+            && !NOT_A_NAME.contains(&w)
+            && !HINGLISH_WORDS.contains(&w)
+    };
+    // "to Priya (Sharma)"
+    if let Some(i) = words.iter().position(|w| *w == "to") {
+        let name: Vec<String> = words[i + 1..]
+            .iter()
+            .take_while(|w| is_name(w))
+            .take(3)
+            .map(|w| title(w))
+            .collect();
+        if !name.is_empty() {
+            return Some(name.join(" "));
+        }
+    }
+    // "priya ko", "प्रिया को"
+    if let Some(i) = words.iter().position(|w| *w == "ko" || *w == "को") {
+        let start = words[..i]
+            .iter()
+            .rposition(|w| !is_name(w))
+            .map_or(0, |p| p + 1);
+        let name: Vec<String> = words[start..i]
+            .iter()
+            .rev()
+            .take(3)
+            .rev()
+            .map(|w| title(w))
+            .collect();
+        if !name.is_empty() {
+            return Some(name.join(" "));
+        }
+    }
+    // a bare name, answering "whom should I pay?"
+    if (1..=3).contains(&words.len()) && words.iter().all(|w| is_name(w)) {
+        return Some(words.iter().map(|w| title(w)).collect::<Vec<_>>().join(" "));
+    }
+    None
 }
 
 /// Openings of a message that narrow or shift the last question.
@@ -228,6 +294,7 @@ impl Language {
             lang: Lang::of(message),
             words: anumati_nlu::text::words(&normalised).count(),
             narrows: NARROWING.iter().any(|n| normalised.starts_with(n)),
+            payee_text: payee_text(&normalised),
         }
     }
 }
@@ -235,6 +302,24 @@ impl Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payees_in_the_customers_words() {
+        for (text, payee) in [
+            ("send 500 to priya", Some("Priya")),
+            ("pay rs 2000 to Rahul Verma for rent", Some("Rahul Verma")),
+            ("priya ko 500 bhej do", Some("Priya")),
+            ("प्रिया को 500 भेजो", Some("प्रिया")),
+            ("Priya Sharma", Some("Priya Sharma")),
+            ("send 500", None),
+            ("send money", None),
+            ("yes", None),
+            ("what's my balance?", None),
+        ] {
+            let n = anumati_nlu::text::normalise(text);
+            assert_eq!(payee_text(&n).as_deref(), payee, "{text}");
+        }
+    }
 
     #[test]
     fn hindi_for_devanagari_and_hinglish() {

@@ -267,6 +267,25 @@ async fn actions_wait_for_yes_and_cancel_at_any_step() {
     assert!(r.quick_replies.iter().any(|q| q == "Cancel"));
     let r = s.say("cancel").await;
     assert!(r.reply.starts_with("Cancelled"), "{}", r.reply);
+    // Slots filled from one message, then the confirmation.
+    let r = s.say("send 500 to priya").await;
+    assert_eq!(r.intent, "pay");
+    assert!(r.reply.starts_with("Send ₹500.00 to Priya?"), "{}", r.reply);
+    let r = s.say("yes").await;
+    assert!(r.reply.contains("nothing was sent"), "{}", r.reply);
+    // One slot at a time.
+    let r = s.say("I want to send money").await;
+    assert!(r.reply.starts_with("Whom should I pay?"), "{}", r.reply);
+    let r = s.say("Rahul Verma").await;
+    assert!(r.reply.contains("send to Rahul Verma"), "{}", r.reply);
+    let r = s.say("₹1,500").await;
+    assert!(
+        r.reply.starts_with("Send ₹1,500.00 to Rahul Verma?"),
+        "{}",
+        r.reply
+    );
+    let r = s.say("cancel").await;
+    assert!(r.reply.starts_with("Cancelled"), "{}", r.reply);
     // Hindi and Hinglish, the same.
     let r = s.say("priya ko 500 bhej do").await;
     assert_eq!(r.intent, "pay", "{}", r.reply);
