@@ -8,6 +8,10 @@
 //! | `port` | `ANUMATI_PORT` | `7420` |
 //! | `log` | `ANUMATI_LOG` | `info` |
 //!
+//! The bank's FAQ file is `ANUMATI_FAQ` (default: the FAQ the project ships)
+//! and the chat app's master key `ANUMATI_MASTER_KEY`; both are read where the
+//! roles are opened (`System::open`).
+//!
 //! The file is `anumati.toml` in the working directory, or the one named by
 //! `--config`/`ANUMATI_CONFIG`. Flags beat the environment, which beats the file.
 
