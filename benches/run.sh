@@ -27,3 +27,6 @@ echo "== one FI data request end to end (2,000 sequential)"
 echo "== audit verify over 1,000,000 log entries"
 "$A" bench audit --data "$W/s10k" --entries 1000000 --per-head 1000
 "$A" audit verify --data "$W/s10k"
+
+echo "== statement parsing against mt-940, pycamt and ofxtools (200,000 entries per format; first run needs PyPI for its virtualenv)"
+benches/compare/run.sh 200000 "$W/compare"
