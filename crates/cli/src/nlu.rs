@@ -24,6 +24,10 @@ pub enum NluCommand {
         /// Seed of the training order (the model is deterministic for a seed).
         #[arg(long)]
         seed: Option<u64>,
+        /// Word and character n-grams alone, without the compiled-in static
+        /// sentence embeddings.
+        #[arg(long)]
+        no_embeddings: bool,
     },
     /// Evaluate a model on a labelled CSV: accuracy, macro-F1, latency per
     /// query (one at a time, one thread), per-intent precision and recall,
@@ -82,7 +86,12 @@ pub enum NluCommand {
 
 pub fn run(command: NluCommand) -> anyhow::Result<()> {
     match command {
-        NluCommand::Train { data, out, seed } => train(&data, &out, seed),
+        NluCommand::Train {
+            data,
+            out,
+            seed,
+            no_embeddings,
+        } => train(&data, &out, seed, no_embeddings),
         NluCommand::Eval { model, test, json } => eval(&model, &test, json),
         NluCommand::Split {
             data,
@@ -111,7 +120,7 @@ fn load_model(path: &Path) -> anyhow::Result<Classifier> {
     Classifier::from_bytes(&bytes).with_context(|| format!("loading model {}", path.display()))
 }
 
-fn train(data: &Path, out: &Path, seed: Option<u64>) -> anyhow::Result<()> {
+fn train(data: &Path, out: &Path, seed: Option<u64>, no_embeddings: bool) -> anyhow::Result<()> {
     let examples = read_examples(data)?;
     if examples.is_empty() {
         bail!("{}: no examples to train on", data.display());
@@ -119,6 +128,9 @@ fn train(data: &Path, out: &Path, seed: Option<u64>) -> anyhow::Result<()> {
     let mut config = TrainConfig::default();
     if let Some(seed) = seed {
         config.seed = seed;
+    }
+    if no_embeddings {
+        config.embeddings = None;
     }
     let start = Instant::now();
     let model = Classifier::train(&examples, &config);

@@ -102,7 +102,9 @@ pub fn fold(examples: &[Example], folds: usize, k: usize) -> (Vec<Example>, Vec<
 }
 
 /// A fingerprint of the corpus and the model format, for caching a trained
-/// model: FNV-1a over the sources and [`crate::classifier::FORMAT_VERSION`].
+/// model: FNV-1a over the sources, [`crate::classifier::FORMAT_VERSION`],
+/// and the compiled-in static embeddings (`data/nlu/static-embeddings.bin`)
+/// with their default weight.
 pub fn fingerprint() -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
@@ -117,6 +119,8 @@ pub fn fingerprint() -> u64 {
         eat(language.as_bytes());
         eat(text.as_bytes());
     }
+    eat(crate::classifier::embed::BUILTIN);
+    eat(&crate::classifier::EMBEDDINGS_WEIGHT.to_le_bytes());
     h
 }
 

@@ -491,3 +491,32 @@ fn split_is_stratified_and_deterministic() {
     let (none, all) = stratified_split(&data, 1.0, Some(1));
     assert_eq!((none.len(), all.len()), (0, data.len()));
 }
+
+/// A model written by format version 1 (before static embeddings), by
+/// `anumati nlu train` on the `tiny()` examples, still loads and answers.
+#[test]
+fn version_1_model_file_still_loads() {
+    let bytes = include_bytes!("fixtures/model-v1.bin");
+    assert_eq!(bytes[8..12], 1u32.to_le_bytes());
+    let model = Classifier::from_bytes(bytes).unwrap();
+    assert_eq!(model.labels(), ["balance", "lost_card", "transfer"]);
+    assert_eq!(model.temperature(), 5.0);
+    assert_eq!(model.feature_count(), 379);
+    for (text, want, p) in [
+        ("what's my balance", "balance", 1.0),
+        ("my card got stolen", "lost_card", 1.0),
+        ("rahul ko paise bhejo", "transfer", 0.989),
+    ] {
+        let got = model.predict(text);
+        assert_eq!(got.label, want, "{text}");
+        assert!((got.probability - p).abs() < 0.001, "{text}: {got:?}");
+    }
+    // Written again, it is a version-2 file of the same model.
+    let again = model.to_bytes();
+    assert_eq!(again[8..12], 2u32.to_le_bytes());
+    let back = Classifier::from_bytes(&again).unwrap();
+    assert_eq!(
+        back.logits("balance please"),
+        model.logits("balance please")
+    );
+}

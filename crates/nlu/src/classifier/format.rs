@@ -2,37 +2,57 @@
 //!
 //! ```text
 //! magic    8 bytes  "ANUMNLU\0"
-//! version  u32      FORMAT_VERSION
+//! version  u32      FORMAT_VERSION (2; version 1 is still read)
 //! length   u64      bytes of the body
 //! body:
 //!   spec     word_max_n u8, char_min_n u8, char_max_n u8, reserved u8 (0),
 //!            word_weight f32, char_weight f32, temperature f32
+//!   embeddings (not in version 1: none)
+//!            dims u32 (0: none), block weight f32, FNV-1a checksum u64 of
+//!            the static-embeddings file trained with (weight and checksum
+//!            0 when none)
 //!   labels   count u32, then each: length u32, UTF-8 bytes
-//!   features count u32, then the keys (u64 each), then the IDFs (f32 each)
-//!   weights  features × labels f32 (feature-major), then labels × f32 biases
+//!   features count u32 (n), then the keys (u64 each), then the IDFs (f32 each)
+//!   weights  (n + dims) × labels f32 (feature-major: the n-grams, then the
+//!            embedding dimensions), then labels × f32 biases
 //! checksum u64      FNV-1a of the body
 //! ```
 //!
 //! Numbers are little-endian. Anything that does not match (magic, version,
 //! lengths, checksum, UTF-8, duplicate keys or labels, non-finite numbers)
-//! is a [`ModelError`], never a panic.
+//! is a [`ModelError`], never a panic; so is a model trained with other
+//! embeddings than the reader has ([`ModelError::EmbeddingsMismatch`]).
 
+use std::sync::Arc;
+
+use super::embed::{self, StaticEmbeddings};
 use super::features::{FeatureSpec, KeyMap, Vocabulary};
 use super::learn::Linear;
 use super::Classifier;
 
 const MAGIC: &[u8; 8] = b"ANUMNLU\0";
 
-/// The model file format's version; files of another version are refused.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model file format's version. Version 1 (before embeddings) is still
+/// read; other versions are refused.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A model file that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ModelError {
     #[error("not an anumati intent model (bad magic)")]
     BadMagic,
-    #[error("model format version {found}, this build reads version {FORMAT_VERSION}")]
+    #[error("model format version {found}, this build reads versions 1 to {FORMAT_VERSION}")]
     UnsupportedVersion { found: u32 },
+    #[error(
+        "model trained with static embeddings {model:016x} ({dims} dimensions), \
+         this build has {available:016x} ({available_dims}); train it again"
+    )]
+    EmbeddingsMismatch {
+        model: u64,
+        dims: u32,
+        available: u64,
+        available_dims: u32,
+    },
     #[error("model file truncated: {0}")]
     Truncated(&'static str),
     #[error("model file has {0} bytes after its end")]
@@ -63,6 +83,13 @@ impl Classifier {
         body.extend(s.word_weight.to_le_bytes());
         body.extend(s.char_weight.to_le_bytes());
         body.extend(s.temperature.to_le_bytes());
+        let (dims, weight, sum) = match &self.embeddings {
+            Some((e, w)) => (e.dims() as u32, *w, e.checksum()),
+            None => (0, 0.0, 0),
+        };
+        body.extend(dims.to_le_bytes());
+        body.extend(weight.to_le_bytes());
+        body.extend(sum.to_le_bytes());
         body.extend((k as u32).to_le_bytes());
         for l in &self.labels {
             body.extend((l.len() as u32).to_le_bytes());
@@ -91,14 +118,34 @@ impl Classifier {
         out
     }
 
-    /// Reads a model written by [`Classifier::to_bytes`].
+    /// Reads a model written by [`Classifier::to_bytes`] (or by a build of
+    /// format version 1). A model trained with static embeddings gets the
+    /// compiled-in ones ([`embed::builtin`]), and is refused if it was
+    /// trained with others.
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, ModelError> {
+        Self::read(bytes, embed::builtin)
+    }
+
+    /// [`Classifier::from_bytes`] with the given embeddings instead of the
+    /// compiled-in ones.
+    pub fn from_bytes_with(
+        bytes: &[u8],
+        embeddings: &Arc<StaticEmbeddings>,
+    ) -> Result<Classifier, ModelError> {
+        Self::read(bytes, || embeddings.clone())
+    }
+
+    /// `embeddings` is only called for a model that uses them.
+    fn read(
+        bytes: &[u8],
+        embeddings: impl FnOnce() -> Arc<StaticEmbeddings>,
+    ) -> Result<Classifier, ModelError> {
         let mut r = Reader(bytes);
         if r.take(8, "magic")? != MAGIC {
             return Err(ModelError::BadMagic);
         }
         let version = r.u32("version")?;
-        if version != FORMAT_VERSION {
+        if !(1..=FORMAT_VERSION).contains(&version) {
             return Err(ModelError::UnsupportedVersion { found: version });
         }
         let len = r.u64("length")?;
@@ -127,6 +174,35 @@ impl Classifier {
         if spec.word_max_n > super::MAX_WORD_N || spec.char_max_n > super::MAX_CHAR_N {
             return Err(ModelError::Invalid("n-gram lengths"));
         }
+        let (dims, weight, sum) = if version == 1 {
+            (0, 0.0, 0)
+        } else {
+            (
+                r.u32("embeddings")?,
+                r.f32("embeddings")?,
+                r.u64("embeddings")?,
+            )
+        };
+        let embeddings = if dims == 0 {
+            if weight != 0.0 || sum != 0 {
+                return Err(ModelError::Invalid("embeddings section"));
+            }
+            None
+        } else {
+            if weight == 0.0 {
+                return Err(ModelError::Invalid("embeddings weight"));
+            }
+            let e = embeddings();
+            if e.checksum() != sum || e.dims() != dims as usize {
+                return Err(ModelError::EmbeddingsMismatch {
+                    model: sum,
+                    dims,
+                    available: e.checksum(),
+                    available_dims: e.dims() as u32,
+                });
+            }
+            Some((e, weight))
+        };
         let k = r.count(4, "labels")?;
         let mut labels = Vec::with_capacity(k);
         for _ in 0..k {
@@ -150,7 +226,8 @@ impl Classifier {
         }
         let idf = r.f32s(n, "IDF")?;
         let weights = n
-            .checked_mul(k)
+            .checked_add(dims as usize)
+            .and_then(|f| f.checked_mul(k))
             .ok_or(ModelError::Invalid("sizes overflow"))?;
         let w = r.f32s(weights, "weights")?;
         let b = r.f32s(k, "biases")?;
@@ -162,6 +239,7 @@ impl Classifier {
             vocab: Vocabulary { index, idf },
             labels,
             model: Linear { labels: k, w, b },
+            embeddings,
         })
     }
 }
@@ -225,5 +303,130 @@ impl<'a> Reader<'a> {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classifier::{embed::tests::file, TrainConfig};
+    use crate::csv::Example;
+
+    fn examples() -> Vec<Example> {
+        [
+            ("where is my card", "card_arrival"),
+            ("my card has not arrived", "card_arrival"),
+            ("still waiting for the card", "card_arrival"),
+            ("what is the exchange rate", "exchange_rate"),
+            ("rate for euros", "exchange_rate"),
+            ("how much is a dollar in euros", "exchange_rate"),
+        ]
+        .iter()
+        .map(|(t, l)| Example {
+            text: t.to_string(),
+            label: l.to_string(),
+        })
+        .collect()
+    }
+
+    fn config(embeddings: Option<(Arc<StaticEmbeddings>, f32)>) -> TrainConfig {
+        TrainConfig {
+            min_df: 1,
+            threads: 1,
+            calibrate: false,
+            embeddings,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// Small embeddings that are not the compiled-in ones.
+    fn other() -> Arc<StaticEmbeddings> {
+        let bytes = file(
+            2,
+            &[
+                ("[UNK]", vec![0, 0], 1.0),
+                ("card", vec![127, 0], 0.5),
+                ("rate", vec![0, 127], 0.5),
+            ],
+        );
+        Arc::new(StaticEmbeddings::from_bytes(&bytes).unwrap())
+    }
+
+    fn version(bytes: &[u8]) -> u32 {
+        u32::from_le_bytes(bytes[8..12].try_into().unwrap())
+    }
+
+    #[test]
+    fn version_2_round_trip_with_and_without_embeddings() {
+        let builtin = (embed::builtin(), 1.5);
+        for (e, read) in [
+            (Some(builtin), Classifier::from_bytes as fn(&[u8]) -> _),
+            (Some((other(), 0.75)), |b: &[u8]| {
+                Classifier::from_bytes_with(b, &other())
+            }),
+            (None, Classifier::from_bytes),
+        ] {
+            let dims = e.as_ref().map_or(0, |(e, _)| e.dims());
+            let model = Classifier::train(&examples(), &config(e));
+            assert_eq!(model.feature_count(), model.vocab.idf.len() + dims);
+            let bytes = model.to_bytes();
+            assert_eq!(version(&bytes), 2);
+            let back = read(&bytes).unwrap();
+            assert_eq!(back.to_bytes(), bytes);
+            for t in ["has my card come", "euro rate", "zzz", ""] {
+                assert_eq!(back.logits(t), model.logits(t), "{t}");
+            }
+            // The dense block is used: it moves the scores.
+            if dims > 0 {
+                let plain = Classifier::train(&examples(), &config(None));
+                assert_ne!(plain.logits("card"), model.logits("card"));
+            }
+        }
+    }
+
+    #[test]
+    fn other_embeddings_are_refused() {
+        let mine = Classifier::train(&examples(), &config(Some((other(), 1.0)))).to_bytes();
+        let builtin = embed::builtin();
+        assert_eq!(
+            Classifier::from_bytes(&mine).err(),
+            Some(ModelError::EmbeddingsMismatch {
+                model: other().checksum(),
+                dims: 2,
+                available: builtin.checksum(),
+                available_dims: builtin.dims() as u32,
+            })
+        );
+        let shipped = Classifier::train(&examples(), &config(Some((builtin, 1.0)))).to_bytes();
+        assert!(matches!(
+            Classifier::from_bytes_with(&shipped, &other()),
+            Err(ModelError::EmbeddingsMismatch { .. })
+        ));
+        // A model without embeddings loads whatever the reader has.
+        let none = Classifier::train(&examples(), &config(None)).to_bytes();
+        assert!(Classifier::from_bytes_with(&none, &other()).is_ok());
+    }
+
+    #[test]
+    fn version_1_layout_still_reads() {
+        // A version-2 model without embeddings, rewritten as version 1 (no
+        // embeddings section): the same model.
+        let model = Classifier::train(&examples(), &config(None));
+        let v2 = model.to_bytes();
+        let body = &v2[20..v2.len() - 8];
+        let v1_body = [&body[..16], &body[32..]].concat();
+        let mut v1 = MAGIC.to_vec();
+        v1.extend(1u32.to_le_bytes());
+        v1.extend((v1_body.len() as u64).to_le_bytes());
+        v1.extend(&v1_body);
+        v1.extend(fnv1a(&v1_body).to_le_bytes());
+        let back = Classifier::from_bytes(&v1).unwrap();
+        assert_eq!(back.to_bytes(), v2);
+        let mut v3 = v2.clone();
+        v3[8] = 3;
+        assert_eq!(
+            Classifier::from_bytes(&v3).err(),
+            Some(ModelError::UnsupportedVersion { found: 3 })
+        );
     }
 }

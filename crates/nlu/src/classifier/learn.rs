@@ -86,11 +86,46 @@ pub struct SvmParams {
     pub bias: f32,
 }
 
+/// Training examples: sparse features, and a dense block of `dims` values
+/// each (row-major in `dense`, empty when `dims` is 0) that are the last
+/// `dims` features. The block is kept apart so that its products run over
+/// contiguous values: as (index, value) pairs among the sparse ones,
+/// training on Banking77 took 1.6 times as long.
+pub struct Examples<'a> {
+    pub sparse: &'a [Sparse],
+    pub dense: &'a [f32],
+    pub dims: usize,
+}
+
+impl Examples<'_> {
+    pub fn dense_row(&self, i: usize) -> &[f32] {
+        &self.dense[i * self.dims..(i + 1) * self.dims]
+    }
+}
+
+/// `a · b` in eight running sums, so that the additions can overlap.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut sums = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let rest: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for j in 0..8 {
+            sums[j] += x[j] * y[j];
+        }
+    }
+    sums.iter().sum::<f32>() + rest
+}
+
 /// One-vs-rest L2-regularised, L2-loss (squared hinge) linear SVMs by dual
 /// coordinate descent (Hsieh et al. 2008), one per label, on up to
 /// `threads` threads (the result does not depend on how many).
 pub fn train_svm(
-    xs: &[Sparse],
+    examples: &Examples<'_>,
     ys: &[u32],
     features: usize,
     labels: usize,
@@ -98,9 +133,15 @@ pub fn train_svm(
     seed: u64,
     threads: usize,
 ) -> Linear {
+    let xs = examples.sparse;
+    let dense_from = features - examples.dims;
     let sq: Vec<f32> = xs
         .iter()
-        .map(|x| x.iter().map(|(_, v)| v * v).sum::<f32>())
+        .enumerate()
+        .map(|(i, x)| {
+            let d = examples.dense_row(i);
+            x.iter().map(|(_, v)| v * v).sum::<f32>() + dot(d, d)
+        })
         .collect();
     let one = |label: usize| -> (Vec<f32>, f32) {
         let mut rng = Rng::new(seed ^ (label as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
@@ -122,8 +163,10 @@ pub fn train_svm(
             while s < size {
                 let i = active[s];
                 let y = if ys[i] as usize == label { 1.0 } else { -1.0 };
-                let x = &xs[i];
-                let wx: f32 = x.iter().map(|&(f, v)| w[f as usize] * v).sum::<f32>() + b * p.bias;
+                let (x, row) = (&xs[i], examples.dense_row(i));
+                let wx: f32 = x.iter().map(|&(f, v)| w[f as usize] * v).sum::<f32>()
+                    + dot(&w[dense_from..], row)
+                    + b * p.bias;
                 let g = y * wx - 1.0 + d * alpha[i];
                 let pg = if alpha[i] == 0.0 {
                     if g > pg_max_old {
@@ -144,6 +187,9 @@ pub fn train_svm(
                     let step = (alpha[i] - old) * y;
                     for &(f, v) in x {
                         w[f as usize] += step * v;
+                    }
+                    for (w, v) in w[dense_from..].iter_mut().zip(row) {
+                        *w += step * v;
                     }
                     b += step * p.bias;
                 }

@@ -8,13 +8,23 @@
 //! one-vs-rest linear SVMs (squared hinge, dual coordinate descent), so a
 //! prediction costs one sparse-dense product. Probabilities are the
 //! softmax of the SVM scores times a temperature fitted on held-out data.
+//!
+//! By default the features also hold a dense block: the text's sentence
+//! vector from static token embeddings distilled from all-MiniLM-L6-v2
+//! ([`embed`], compiled in), which knows that "hasn't arrived" and "still
+//! waiting" are near though they share no n-gram. A model records which
+//! embeddings it was trained with and is refused with others.
 
+pub mod embed;
 mod features;
 mod format;
 pub(crate) mod learn;
+mod wordpiece;
+
+use std::sync::Arc;
 
 use features::{FeatureSpec, Keys, Sparse, Vocabulary};
-use learn::{Linear, SvmParams};
+use learn::{Examples, Linear, SvmParams};
 
 pub use format::{ModelError, FORMAT_VERSION};
 
@@ -49,7 +59,16 @@ pub struct TrainConfig {
     /// Threads for training (0: as many as the machine has). The model does
     /// not depend on it.
     pub threads: usize,
+    /// Static sentence embeddings appended to the sparse features as a
+    /// dense block (L2-normalised) of this weight: by default the
+    /// compiled-in ones ([`embed::builtin`]) at [`EMBEDDINGS_WEIGHT`];
+    /// `None` for n-grams alone.
+    pub embeddings: Option<(Arc<embed::StaticEmbeddings>, f32)>,
 }
+
+/// The weight of the embeddings block by default, chosen on Banking77's
+/// development split (see `tools/distill/README.md`).
+pub const EMBEDDINGS_WEIGHT: f32 = 1.5;
 
 /// The temperature used when it is not calibrated (or cannot be: too few
 /// examples): about what calibration finds on Banking77.
@@ -70,6 +89,7 @@ impl Default for TrainConfig {
             svm_tolerance: 0.01,
             calibrate: true,
             threads: 0,
+            embeddings: Some((embed::builtin(), EMBEDDINGS_WEIGHT)),
         }
     }
 }
@@ -81,6 +101,9 @@ pub struct Classifier {
     vocab: Vocabulary,
     labels: Vec<String>,
     model: Linear,
+    /// Dense sentence-embedding features after the sparse ones, and their
+    /// weight ([`TrainConfig::embeddings`]).
+    embeddings: Option<(Arc<embed::StaticEmbeddings>, f32)>,
 }
 
 /// What the classifier makes of one text.
@@ -128,7 +151,23 @@ impl Classifier {
             .map(|k| vocab.vectorise(&spec, k, &mut scratch))
             .collect();
         drop(keys);
-        let (n, k) = (vocab.idf.len(), labels.len());
+        let embeddings = config
+            .embeddings
+            .clone()
+            .filter(|(_, w)| w.is_finite() && *w != 0.0);
+        let dims = embeddings.as_ref().map_or(0, |(e, _)| e.dims());
+        let mut dense = Vec::with_capacity(examples.len() * dims);
+        if let Some(e) = &embeddings {
+            for ex in examples {
+                dense.extend(dense_features(e, &ex.text));
+            }
+        }
+        let xs = Examples {
+            sparse: &xs,
+            dense: &dense,
+            dims,
+        };
+        let (n, k) = (vocab.idf.len() + dims, labels.len());
         let threads = match config.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             t => t,
@@ -153,6 +192,7 @@ impl Classifier {
             vocab,
             labels,
             model,
+            embeddings,
         }
     }
 
@@ -188,7 +228,10 @@ impl Classifier {
     pub fn logits(&self, text: &str) -> Vec<f32> {
         let mut keys = Keys::default();
         self.spec.keys(text, &mut keys);
-        let x = self.vocab.vectorise(&self.spec, &keys, &mut Vec::new());
+        let mut x = self.vocab.vectorise(&self.spec, &keys, &mut Vec::new());
+        if let Some(e) = &self.embeddings {
+            append_dense(&mut x, self.vocab.idf.len(), &dense_features(e, text));
+        }
         let mut scores = vec![0.0; self.labels.len()];
         self.model.scores(&x, &mut scores);
         scores
@@ -204,10 +247,32 @@ impl Classifier {
         self.spec.temperature
     }
 
-    /// How many features the model has.
+    /// How many features the model has: n-grams, and the embeddings'
+    /// dimensions if it uses them.
     pub fn feature_count(&self) -> usize {
-        self.vocab.idf.len()
+        self.vocab.idf.len() + self.embeddings.as_ref().map_or(0, |(e, _)| e.dims())
     }
+}
+
+/// The text's sentence embedding times the block weight.
+fn dense_features((e, weight): &(Arc<embed::StaticEmbeddings>, f32), text: &str) -> Vec<f32> {
+    let mut v = vec![0.0; e.dims()];
+    e.embed(text, &mut Vec::new(), &mut v);
+    for y in &mut v {
+        *y *= weight;
+    }
+    v
+}
+
+/// Appends dense features as sparse ones `offset..offset + dense.len()`.
+fn append_dense(x: &mut Sparse, offset: usize, dense: &[f32]) {
+    x.extend(
+        dense
+            .iter()
+            .enumerate()
+            .filter(|(_, &y)| y != 0.0)
+            .map(|(j, &y)| ((offset + j) as u32, y)),
+    );
 }
 
 fn finite_or(x: f32, default: f32) -> f32 {
@@ -224,6 +289,7 @@ impl std::fmt::Debug for Classifier {
             .field("labels", &self.labels.len())
             .field("features", &self.feature_count())
             .field("temperature", &self.spec.temperature)
+            .field("embeddings", &self.embeddings)
             .finish_non_exhaustive()
     }
 }
@@ -235,7 +301,7 @@ const MAX_CHAR_N: u8 = 16;
 /// The temperature that minimises the log-loss on every fifth example of
 /// each label, of SVMs trained on the other four fifths.
 fn calibrate(
-    xs: &[Sparse],
+    xs: &Examples<'_>,
     ys: &[u32],
     features: usize,
     labels: usize,
@@ -259,14 +325,22 @@ fn calibrate(
     if held.len() < 20 || labels < 2 {
         return DEFAULT_TEMPERATURE;
     }
-    let fit_x: Vec<Sparse> = fit.iter().map(|&i| xs[i].clone()).collect();
+    let fit_x: Vec<Sparse> = fit.iter().map(|&i| xs.sparse[i].clone()).collect();
+    let fit_dense: Vec<f32> = fit.iter().flat_map(|&i| xs.dense_row(i)).copied().collect();
     let fit_y: Vec<u32> = fit.iter().map(|&i| ys[i]).collect();
-    let model = learn::train_svm(&fit_x, &fit_y, features, labels, params, seed, threads);
+    let fit_xs = Examples {
+        sparse: &fit_x,
+        dense: &fit_dense,
+        dims: xs.dims,
+    };
+    let model = learn::train_svm(&fit_xs, &fit_y, features, labels, params, seed, threads);
     let scores: Vec<Vec<f32>> = held
         .iter()
         .map(|&i| {
+            let mut x = xs.sparse[i].clone();
+            append_dense(&mut x, features - xs.dims, xs.dense_row(i));
             let mut s = vec![0.0; labels];
-            model.scores(&xs[i], &mut s);
+            model.scores(&x, &mut s);
             s
         })
         .collect();
