@@ -318,8 +318,10 @@ pub fn decide(state: &mut State, turn: &Turn) -> Decision {
 
     // 1. A form in progress.
     if let Some(mut form) = state.form.take() {
+        // A bare name answering "whom should I pay?" is not a "no".
+        let names_payee = form.missing() == Some(Slot::Payee) && turn.payee_text.is_some();
         match intent {
-            "cancel" | "deny" => {
+            "cancel" | "deny" if !names_payee => {
                 state.detours = 0;
                 return Decision::Cancelled(form);
             }

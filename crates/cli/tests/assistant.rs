@@ -312,9 +312,9 @@ async fn actions_wait_for_yes_and_cancel_at_any_step() {
 #[tokio::test]
 async fn not_understood_twice_goes_to_a_person() {
     let s = setup().await;
-    let r = s.say("purple monkey dishwasher").await;
+    let r = s.say("what is the capital of peru").await;
     assert_eq!(r.intent, "fallback", "{}", r.reply);
-    let r = s.say("zxqv blorp").await;
+    let r = s.say("recommend a good pasta recipe").await;
     assert_eq!(r.intent, "human_agent", "{}", r.reply);
     let handoffs = s.system.app.store().handoffs_of(&s.login).await.unwrap();
     assert_eq!(handoffs.len(), 1);
