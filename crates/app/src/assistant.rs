@@ -91,7 +91,8 @@ impl ChatApp {
             .carry_out(login, message, &u, decision, &mut state)
             .await?;
         // After an erasure nothing about the customer is kept, not even context.
-        if reply.data.get("erased").is_none() {
+        // After a revocation too: the shredded key stays shredded.
+        if reply.data.get("erased").is_none() && reply.data.get("revoked").is_none() {
             self.save_dialogue(login, &state).await?;
         }
         reply.confidence = u.confidence;

@@ -187,7 +187,8 @@ async fn nothing_readable_at_the_consent_manager_in_the_app_files_or_in_the_logs
         &secrets,
         "chat app (sealed copy)",
     );
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vault")
+    // The bank data copy (kind `fi`); the conversation's context is a sealed record too.
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vault WHERE kind = 'fi'")
         .fetch_one(s.system.app.store().pool())
         .await
         .unwrap();
@@ -213,7 +214,7 @@ async fn view_mode_data_never_reaches_disk() {
         .await
         .unwrap();
     assert_eq!(reply.data["transactions"].as_array().unwrap().len(), 20);
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vault")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vault WHERE kind = 'fi'")
         .fetch_one(s.system.app.store().pool())
         .await
         .unwrap();
