@@ -187,14 +187,12 @@ pub(crate) fn local_today(now: jiff::Timestamp, accounts: &[AccountData]) -> Dat
         .unwrap_or_else(|_| now.to_zoned(jiff::tz::TimeZone::UTC).date())
 }
 
-/// A query's filter, with a default period where the query names none.
-fn filter(q: &Query, default_from: Option<Date>, today: Date) -> (Filter, String) {
-    let (from, to, label) = match (q.from, q.to) {
-        (None, None) => match default_from {
-            Some(from) => (Some(from), Some(today), String::new()),
-            None => (None, None, String::new()),
-        },
-        (from, to) => (from, to, q.period.clone().unwrap_or_default()),
+/// A query's filter and its period's label; where the query names no
+/// period, `default` (its first day, its label) runs to today.
+fn filter(q: &Query, default: Option<(Date, &str)>, today: Date) -> (Filter, String) {
+    let (from, to, label) = match (q.from, q.to, default) {
+        (None, None, Some((from, label))) => (Some(from), Some(today), label.to_owned()),
+        (from, to, _) => (from, to, q.period.clone().unwrap_or_default()),
     };
     (
         Filter {
@@ -358,12 +356,7 @@ pub(crate) fn transactions(snapshot: &Snapshot, q: &Query, today: Date, lang: La
 }
 
 pub(crate) fn spend_summary(snapshot: &Snapshot, q: &Query, today: Date, lang: Lang) -> Answer {
-    let (f, label) = filter(q, Some(month_start(today)), today);
-    let label = if label.is_empty() && q.from.is_none() {
-        "this month".to_owned()
-    } else {
-        label
-    };
+    let (f, label) = filter(q, Some((month_start(today), "this month")), today);
     let txs: Vec<&Transaction> = all_transactions(snapshot)
         .into_iter()
         .filter(|t| f.matches(t))
@@ -442,13 +435,11 @@ fn chart_of(groups: &[Group], categories: bool, lang: Lang, title: &str) -> Opti
 }
 
 pub(crate) fn where_shopped(snapshot: &Snapshot, q: &Query, today: Date, lang: Lang) -> Answer {
-    let default_from = today.checked_sub(29.days()).ok();
-    let (f, label) = filter(q, default_from, today);
-    let label = if label.is_empty() && q.from.is_none() {
-        "in the last 30 days".to_owned()
-    } else {
-        label
-    };
+    let default = today
+        .checked_sub(29.days())
+        .ok()
+        .map(|from| (from, "in the last 30 days"));
+    let (f, label) = filter(q, default, today);
     let txs: Vec<&Transaction> = all_transactions(snapshot)
         .into_iter()
         .filter(|t| f.matches(t))
@@ -602,12 +593,7 @@ pub(crate) fn recurring(snapshot: &Snapshot, lang: Lang) -> Answer {
 }
 
 pub(crate) fn income(snapshot: &Snapshot, q: &Query, today: Date, lang: Lang) -> Answer {
-    let (f, label) = filter(q, Some(month_start(today)), today);
-    let label = if label.is_empty() && q.from.is_none() {
-        "this month".to_owned()
-    } else {
-        label
-    };
+    let (f, label) = filter(q, Some((month_start(today), "this month")), today);
     let txs: Vec<&Transaction> = all_transactions(snapshot)
         .into_iter()
         .filter(|t| f.matches(t) && insights::is_income(t))
@@ -638,12 +624,7 @@ pub(crate) fn income(snapshot: &Snapshot, q: &Query, today: Date, lang: Lang) ->
 }
 
 pub(crate) fn largest(snapshot: &Snapshot, q: &Query, today: Date, lang: Lang) -> Answer {
-    let (f, label) = filter(q, Some(month_start(today)), today);
-    let label = if label.is_empty() && q.from.is_none() {
-        "this month".to_owned()
-    } else {
-        label
-    };
+    let (f, label) = filter(q, Some((month_start(today), "this month")), today);
     let count = q.count.unwrap_or(5).clamp(1, TRANSACTIONS_SHOWN_MAX) as usize;
     let all = all_transactions(snapshot);
     let top = insights::largest(all.into_iter().filter(|t| f.matches(t)), count);

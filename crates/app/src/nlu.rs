@@ -245,15 +245,9 @@ impl Language {
         }
     }
 
-    /// The model trained on the shipped corpus (once per process) and the
-    /// shipped FAQ.
-    pub fn builtin() -> Self {
-        Language::new(anumati_nlu::corpus::shared(), Faq::builtin())
-    }
-
     /// The shipped model, once per process: read from `cache` when it was
     /// trained on this very corpus by this model format, otherwise trained
-    /// (a few seconds) and written there for the next process.
+    /// (about 11 s in release) and written there for the next process.
     pub fn cached(cache: &Path, faq: Faq) -> Self {
         static MODEL: OnceLock<Arc<Classifier>> = OnceLock::new();
         let model = MODEL.get_or_init(|| {
