@@ -14,7 +14,7 @@
 
 use std::io::BufRead;
 
-use crate::xml::{attribute, local_name, Scanner, Tok};
+use crate::xml::{attribute, key_bytes, Scanner, Tok, LONG};
 use crate::{decode_line, parse_amount, Balance, Entry, Options, ParseError, Position, Statement};
 use anumati_domain::{Currency, Money};
 use jiff::civil::Date;
@@ -95,26 +95,476 @@ struct Stmt {
     transactions: Vec<Entry>,
 }
 
+/// The keys ([`crate::xml::key`]) of the element names read.
+#[allow(non_upper_case_globals)]
+mod k {
+    use crate::xml::key;
+    pub const Acct: u128 = key(b"Acct");
+    pub const AcctSvcrRef: u128 = key(b"AcctSvcrRef");
+    pub const AddtlNtfctnInf: u128 = key(b"AddtlNtfctnInf");
+    pub const AddtlNtryInf: u128 = key(b"AddtlNtryInf");
+    pub const AddtlRptInf: u128 = key(b"AddtlRptInf");
+    pub const AddtlStmtInf: u128 = key(b"AddtlStmtInf");
+    pub const AddtlTxInf: u128 = key(b"AddtlTxInf");
+    pub const Amt: u128 = key(b"Amt");
+    pub const AmtDtls: u128 = key(b"AmtDtls");
+    pub const Bal: u128 = key(b"Bal");
+    pub const BkTxCd: u128 = key(b"BkTxCd");
+    pub const BookgDt: u128 = key(b"BookgDt");
+    pub const Ccy: u128 = key(b"Ccy");
+    pub const Cd: u128 = key(b"Cd");
+    pub const CdOrPrtry: u128 = key(b"CdOrPrtry");
+    pub const CdtDbtInd: u128 = key(b"CdtDbtInd");
+    pub const Cdtr: u128 = key(b"Cdtr");
+    pub const CdtrAcct: u128 = key(b"CdtrAcct");
+    pub const CdtrRefInf: u128 = key(b"CdtrRefInf");
+    pub const Chrgs: u128 = key(b"Chrgs");
+    pub const Dbtr: u128 = key(b"Dbtr");
+    pub const DbtrAcct: u128 = key(b"DbtrAcct");
+    pub const Domn: u128 = key(b"Domn");
+    pub const Dt: u128 = key(b"Dt");
+    pub const DtTm: u128 = key(b"DtTm");
+    pub const ElctrncSeqNb: u128 = key(b"ElctrncSeqNb");
+    pub const EndToEndId: u128 = key(b"EndToEndId");
+    pub const Fmly: u128 = key(b"Fmly");
+    pub const IBAN: u128 = key(b"IBAN");
+    pub const Id: u128 = key(b"Id");
+    pub const LglSeqNb: u128 = key(b"LglSeqNb");
+    pub const Nm: u128 = key(b"Nm");
+    pub const Ntfctn: u128 = key(b"Ntfctn");
+    pub const Ntry: u128 = key(b"Ntry");
+    pub const NtryRef: u128 = key(b"NtryRef");
+    pub const Othr: u128 = key(b"Othr");
+    pub const Prtry: u128 = key(b"Prtry");
+    pub const Pty: u128 = key(b"Pty");
+    pub const Rcrd: u128 = key(b"Rcrd");
+    pub const Ref: u128 = key(b"Ref");
+    pub const Refs: u128 = key(b"Refs");
+    pub const RltdPties: u128 = key(b"RltdPties");
+    pub const RmtInf: u128 = key(b"RmtInf");
+    pub const Rpt: u128 = key(b"Rpt");
+    pub const RvslInd: u128 = key(b"RvslInd");
+    pub const Stmt: u128 = key(b"Stmt");
+    pub const Strd: u128 = key(b"Strd");
+    pub const SubFmlyCd: u128 = key(b"SubFmlyCd");
+    pub const Tp: u128 = key(b"Tp");
+    pub const TxAmt: u128 = key(b"TxAmt");
+    pub const TxDtls: u128 = key(b"TxDtls");
+    pub const TxId: u128 = key(b"TxId");
+    pub const Ustrd: u128 = key(b"Ustrd");
+    pub const ValDt: u128 = key(b"ValDt");
+}
+
+/// Where an open element is, relative to the innermost container
+/// (`Stmt`/`Rpt`/`Ntfctn`, `Bal`, `Ntry`, `TxDtls`) around it: the fields
+/// read are leaves (`N_AMT` is `Ntry/Amt`), everything else in a container
+/// is that container's `*_OTHER`. One byte per open element, computed from
+/// the parent's state and the element's local name when it opens.
+mod st {
+    use super::k;
+
+    pub const OUT: u8 = 0;
+    // Statement (`Stmt`, `Rpt`, `Ntfctn`).
+    pub const S: u8 = 1;
+    pub const S_ID: u8 = 2;
+    pub const S_SEQ: u8 = 3;
+    pub const S_ACCT: u8 = 4;
+    pub const S_ACCT_ID: u8 = 5;
+    pub const S_IBAN: u8 = 6;
+    pub const S_OTHR: u8 = 7;
+    pub const S_OTHR_ID: u8 = 8;
+    pub const S_CCY: u8 = 9;
+    pub const S_INFO: u8 = 10;
+    pub const S_OTHER: u8 = 11;
+    // Balance.
+    pub const B: u8 = 20;
+    pub const B_TP: u8 = 21;
+    pub const B_CDORPRTRY: u8 = 22;
+    pub const B_CODE: u8 = 23;
+    pub const B_AMT: u8 = 24;
+    pub const B_CDI: u8 = 25;
+    pub const B_DT: u8 = 26;
+    pub const B_DATE: u8 = 27;
+    pub const B_OTHER: u8 = 28;
+    // Entry.
+    pub const N: u8 = 40;
+    pub const N_AMT: u8 = 41;
+    pub const N_CDI: u8 = 42;
+    pub const N_RVSL: u8 = 43;
+    pub const N_BOOKG: u8 = 44;
+    pub const N_BOOKG_DT: u8 = 45;
+    pub const N_VAL: u8 = 46;
+    pub const N_VAL_DT: u8 = 47;
+    pub const N_NTRYREF: u8 = 48;
+    pub const N_ACCTSVCRREF: u8 = 49;
+    pub const N_BKTXCD: u8 = 50;
+    pub const N_DOMN: u8 = 51;
+    pub const N_DOMN_CD: u8 = 52;
+    pub const N_FMLY: u8 = 53;
+    pub const N_FMLY_CD: u8 = 54;
+    pub const N_SUBFMLY: u8 = 55;
+    pub const N_PRTRY: u8 = 56;
+    pub const N_PRTRY_CD: u8 = 57;
+    pub const N_ADDTL: u8 = 58;
+    pub const N_CHRGS: u8 = 59;
+    pub const N_CHRGS_RCRD: u8 = 60;
+    pub const N_CHRGS_AMT: u8 = 61;
+    pub const N_OTHER: u8 = 62;
+    // Transaction details.
+    pub const T: u8 = 80;
+    pub const T_AMT: u8 = 81;
+    pub const T_AMTDTLS: u8 = 82;
+    pub const T_TXAMT: u8 = 83;
+    pub const T_TXAMT_AMT: u8 = 84;
+    pub const T_CDI: u8 = 85;
+    pub const T_REFS: u8 = 86;
+    pub const T_E2E: u8 = 87;
+    pub const T_ACCTSVCRREF: u8 = 88;
+    pub const T_TXID: u8 = 89;
+    pub const T_RMTINF: u8 = 90;
+    pub const T_USTRD: u8 = 91;
+    pub const T_STRD: u8 = 92;
+    pub const T_CDTRREFINF: u8 = 93;
+    pub const T_STRD_REF: u8 = 94;
+    pub const T_RLTD: u8 = 95;
+    pub const T_CDTR: u8 = 96;
+    pub const T_CDTR_PTY: u8 = 97;
+    pub const T_CDTR_NM: u8 = 98;
+    pub const T_DBTR: u8 = 99;
+    pub const T_DBTR_PTY: u8 = 100;
+    pub const T_DBTR_NM: u8 = 101;
+    pub const T_CDTRACCT: u8 = 102;
+    pub const T_CDTRACCT_ID: u8 = 103;
+    pub const T_CDTRACCT_OTHR: u8 = 104;
+    pub const T_CDTR_IBAN: u8 = 105;
+    pub const T_DBTRACCT: u8 = 106;
+    pub const T_DBTRACCT_ID: u8 = 107;
+    pub const T_DBTRACCT_OTHR: u8 = 108;
+    pub const T_DBTR_IBAN: u8 = 109;
+    pub const T_ADDTL: u8 = 110;
+    pub const T_OTHER: u8 = 111;
+
+    /// The containers, whose end finishes something.
+    pub fn container(s: u8) -> bool {
+        matches!(s, S | B | N | T)
+    }
+
+    /// Leaves whose text is read.
+    pub fn field(s: u8) -> bool {
+        matches!(
+            s,
+            S_ID | S_SEQ
+                | S_IBAN
+                | S_OTHR_ID
+                | S_CCY
+                | S_INFO
+                | B_CODE
+                | B_AMT
+                | B_CDI
+                | B_DATE
+                | N_AMT
+                | N_CDI
+                | N_RVSL
+                | N_BOOKG_DT
+                | N_VAL_DT
+                | N_NTRYREF
+                | N_ACCTSVCRREF
+                | N_DOMN_CD
+                | N_FMLY_CD
+                | N_SUBFMLY
+                | N_PRTRY_CD
+                | N_ADDTL
+                | N_CHRGS_AMT
+                | T_AMT
+                | T_TXAMT_AMT
+                | T_CDI
+                | T_E2E
+                | T_ACCTSVCRREF
+                | T_TXID
+                | T_USTRD
+                | T_STRD_REF
+                | T_CDTR_NM
+                | T_DBTR_NM
+                | T_CDTR_IBAN
+                | T_DBTR_IBAN
+                | T_ADDTL
+        )
+    }
+
+    /// The state of an element whose local name has the key `name` in an
+    /// element in state `parent` (a statement only `depth` >= 3).
+    const fn spec(parent: u8, name: u128) -> u8 {
+        match parent {
+            OUT => match name {
+                k::Stmt | k::Rpt | k::Ntfctn => S,
+                _ => OUT,
+            },
+            S..=S_OTHER => match (parent, name) {
+                (_, k::Ntry) => N,
+                (_, k::Bal) => B,
+                (S, k::Id) => S_ID,
+                (S, k::ElctrncSeqNb | k::LglSeqNb) => S_SEQ,
+                (S, k::Acct) => S_ACCT,
+                (S, k::AddtlStmtInf | k::AddtlRptInf | k::AddtlNtfctnInf) => S_INFO,
+                (S_ACCT, k::Id) => S_ACCT_ID,
+                (S_ACCT, k::Ccy) => S_CCY,
+                (S_ACCT_ID, k::IBAN) => S_IBAN,
+                (S_ACCT_ID, k::Othr) => S_OTHR,
+                (S_OTHR, k::Id) => S_OTHR_ID,
+                _ => S_OTHER,
+            },
+            B..=B_OTHER => match (parent, name) {
+                (B, k::Tp) => B_TP,
+                (B, k::Amt) => B_AMT,
+                (B, k::CdtDbtInd) => B_CDI,
+                (B, k::Dt) => B_DT,
+                (B_TP, k::CdOrPrtry) => B_CDORPRTRY,
+                (B_CDORPRTRY, k::Cd) => B_CODE,
+                (B_DT, k::Dt | k::DtTm) => B_DATE,
+                _ => B_OTHER,
+            },
+            N..=N_OTHER => match (parent, name) {
+                (_, k::TxDtls) => T,
+                (N, k::Amt) => N_AMT,
+                (N, k::CdtDbtInd) => N_CDI,
+                (N, k::RvslInd) => N_RVSL,
+                (N, k::BookgDt) => N_BOOKG,
+                (N, k::ValDt) => N_VAL,
+                (N, k::NtryRef) => N_NTRYREF,
+                (N, k::AcctSvcrRef) => N_ACCTSVCRREF,
+                (N, k::BkTxCd) => N_BKTXCD,
+                (N, k::AddtlNtryInf) => N_ADDTL,
+                (N, k::Chrgs) => N_CHRGS,
+                (N_BOOKG, k::Dt | k::DtTm) => N_BOOKG_DT,
+                (N_VAL, k::Dt | k::DtTm) => N_VAL_DT,
+                (N_BKTXCD, k::Domn) => N_DOMN,
+                (N_BKTXCD, k::Prtry) => N_PRTRY,
+                (N_DOMN, k::Cd) => N_DOMN_CD,
+                (N_DOMN, k::Fmly) => N_FMLY,
+                (N_FMLY, k::Cd) => N_FMLY_CD,
+                (N_FMLY, k::SubFmlyCd) => N_SUBFMLY,
+                (N_PRTRY, k::Cd) => N_PRTRY_CD,
+                // camt v02–v03 list charges directly; v04+ inside Rcrd.
+                (N_CHRGS, k::Amt) => N_CHRGS_AMT,
+                (N_CHRGS, k::Rcrd) => N_CHRGS_RCRD,
+                (N_CHRGS_RCRD, k::Amt) => N_CHRGS_AMT,
+                _ => N_OTHER,
+            },
+            T..=T_OTHER => match (parent, name) {
+                (T, k::Amt) => T_AMT,
+                (T, k::AmtDtls) => T_AMTDTLS,
+                (T, k::CdtDbtInd) => T_CDI,
+                (T, k::Refs) => T_REFS,
+                (T, k::RmtInf) => T_RMTINF,
+                (T, k::RltdPties) => T_RLTD,
+                (T, k::AddtlTxInf) => T_ADDTL,
+                (T_AMTDTLS, k::TxAmt) => T_TXAMT,
+                (T_TXAMT, k::Amt) => T_TXAMT_AMT,
+                (T_REFS, k::EndToEndId) => T_E2E,
+                (T_REFS, k::AcctSvcrRef) => T_ACCTSVCRREF,
+                (T_REFS, k::TxId) => T_TXID,
+                (T_RMTINF, k::Ustrd) => T_USTRD,
+                (T_RMTINF, k::Strd) => T_STRD,
+                (T_STRD, k::CdtrRefInf) => T_CDTRREFINF,
+                (T_CDTRREFINF, k::Ref) => T_STRD_REF,
+                (T_RLTD, k::Cdtr) => T_CDTR,
+                (T_RLTD, k::Dbtr) => T_DBTR,
+                (T_RLTD, k::CdtrAcct) => T_CDTRACCT,
+                (T_RLTD, k::DbtrAcct) => T_DBTRACCT,
+                (T_CDTR, k::Nm) | (T_CDTR_PTY, k::Nm) => T_CDTR_NM,
+                (T_CDTR, k::Pty) => T_CDTR_PTY,
+                (T_DBTR, k::Nm) | (T_DBTR_PTY, k::Nm) => T_DBTR_NM,
+                (T_DBTR, k::Pty) => T_DBTR_PTY,
+                (T_CDTRACCT, k::Id) => T_CDTRACCT_ID,
+                (T_CDTRACCT_ID, k::IBAN) => T_CDTR_IBAN,
+                (T_CDTRACCT_ID, k::Othr) => T_CDTRACCT_OTHR,
+                (T_CDTRACCT_OTHR, k::Id) => T_CDTR_IBAN,
+                (T_DBTRACCT, k::Id) => T_DBTRACCT_ID,
+                (T_DBTRACCT_ID, k::IBAN) => T_DBTR_IBAN,
+                (T_DBTRACCT_ID, k::Othr) => T_DBTRACCT_OTHR,
+                (T_DBTRACCT_OTHR, k::Id) => T_DBTR_IBAN,
+                _ => T_OTHER,
+            },
+            _ => OUT,
+        }
+    }
+    /// The names [`spec`] reads, by id (0: any other name).
+    const NAMES: [u128; 55] = [
+        crate::xml::LONG,
+        k::Acct,
+        k::AcctSvcrRef,
+        k::AddtlNtfctnInf,
+        k::AddtlNtryInf,
+        k::AddtlRptInf,
+        k::AddtlStmtInf,
+        k::AddtlTxInf,
+        k::Amt,
+        k::AmtDtls,
+        k::Bal,
+        k::BkTxCd,
+        k::BookgDt,
+        k::Ccy,
+        k::Cd,
+        k::CdOrPrtry,
+        k::CdtDbtInd,
+        k::Cdtr,
+        k::CdtrAcct,
+        k::CdtrRefInf,
+        k::Chrgs,
+        k::Dbtr,
+        k::DbtrAcct,
+        k::Domn,
+        k::Dt,
+        k::DtTm,
+        k::ElctrncSeqNb,
+        k::EndToEndId,
+        k::Fmly,
+        k::IBAN,
+        k::Id,
+        k::LglSeqNb,
+        k::Nm,
+        k::Ntfctn,
+        k::Ntry,
+        k::NtryRef,
+        k::Othr,
+        k::Prtry,
+        k::Pty,
+        k::Rcrd,
+        k::Ref,
+        k::Refs,
+        k::RltdPties,
+        k::RmtInf,
+        k::Rpt,
+        k::RvslInd,
+        k::Stmt,
+        k::Strd,
+        k::SubFmlyCd,
+        k::Tp,
+        k::TxAmt,
+        k::TxDtls,
+        k::TxId,
+        k::Ustrd,
+        k::ValDt,
+    ];
+
+    #[inline]
+    fn name_id(key: u128) -> usize {
+        match key {
+            k::Acct => 1,
+            k::AcctSvcrRef => 2,
+            k::AddtlNtfctnInf => 3,
+            k::AddtlNtryInf => 4,
+            k::AddtlRptInf => 5,
+            k::AddtlStmtInf => 6,
+            k::AddtlTxInf => 7,
+            k::Amt => 8,
+            k::AmtDtls => 9,
+            k::Bal => 10,
+            k::BkTxCd => 11,
+            k::BookgDt => 12,
+            k::Ccy => 13,
+            k::Cd => 14,
+            k::CdOrPrtry => 15,
+            k::CdtDbtInd => 16,
+            k::Cdtr => 17,
+            k::CdtrAcct => 18,
+            k::CdtrRefInf => 19,
+            k::Chrgs => 20,
+            k::Dbtr => 21,
+            k::DbtrAcct => 22,
+            k::Domn => 23,
+            k::Dt => 24,
+            k::DtTm => 25,
+            k::ElctrncSeqNb => 26,
+            k::EndToEndId => 27,
+            k::Fmly => 28,
+            k::IBAN => 29,
+            k::Id => 30,
+            k::LglSeqNb => 31,
+            k::Nm => 32,
+            k::Ntfctn => 33,
+            k::Ntry => 34,
+            k::NtryRef => 35,
+            k::Othr => 36,
+            k::Prtry => 37,
+            k::Pty => 38,
+            k::Rcrd => 39,
+            k::Ref => 40,
+            k::Refs => 41,
+            k::RltdPties => 42,
+            k::RmtInf => 43,
+            k::Rpt => 44,
+            k::RvslInd => 45,
+            k::Stmt => 46,
+            k::Strd => 47,
+            k::SubFmlyCd => 48,
+            k::Tp => 49,
+            k::TxAmt => 50,
+            k::TxDtls => 51,
+            k::TxId => 52,
+            k::Ustrd => 53,
+            k::ValDt => 54,
+            _ => 0,
+        }
+    }
+
+    /// [`spec`] as a table: parent state × name id.
+    static TABLE: [[u8; NAMES.len()]; 128] = {
+        let mut t = [[OUT; NAMES.len()]; 128];
+        let mut parent = 0;
+        while parent < 128 {
+            let mut id = 0;
+            while id < NAMES.len() {
+                // Id 0 stands for a name none of the rules mention.
+                let name = if id == 0 { crate::xml::LONG } else { NAMES[id] };
+                t[parent][id] = spec(parent as u8, name);
+                id += 1;
+            }
+            parent += 1;
+        }
+        t
+    };
+
+    /// The state of an element whose local name has the key `name` in an
+    /// element in state `parent`, `depth` elements deep (itself counted).
+    #[inline]
+    pub fn child(parent: u8, name: u128, depth: usize) -> u8 {
+        let s = TABLE[usize::from(parent & 127)][name_id(name)];
+        if s == S && parent == OUT && depth < 3 {
+            OUT
+        } else {
+            s
+        }
+    }
+}
+
 /// Streams statements (camt.053 `Stmt`, camt.052 `Rpt`, camt.054 `Ntfctn`).
 pub struct CamtReader<R> {
     xml: Scanner<R>,
     options: Options,
-    /// Local names of the open elements, `/`-joined (`/Document/BkToCstmrStmt/…`).
-    path: Vec<u8>,
-    /// Offset in `path` where each open element's `/name` starts.
-    offsets: Vec<usize>,
-    stmt_at: Option<usize>,
-    ntry_at: Option<usize>,
-    tx_at: Option<usize>,
-    bal_at: Option<usize>,
+    /// The open elements: their local names' keys ([`key`]) and states
+    /// ([`st`]). The path string of an error is built from these only when
+    /// one occurs.
+    keys: Vec<u128>,
+    states: Vec<u8>,
+    /// The local names longer than a key holds, back to back, and where
+    /// each starts (one per [`LONG`] key in `keys`).
+    long_names: Vec<u8>,
+    long_offsets: Vec<usize>,
     stmt_index: usize,
     ntry_index: usize,
     tx_index: usize,
     bal_index: usize,
-    /// `Ccy` attribute of the innermost element that had one.
+    /// `Ccy` attribute of the innermost element, if it is an `Amt` with one.
     ccy: Option<Currency>,
-    text: String,
+    /// The last `Ccy` value read and its currency (most files use one).
+    last_ccy: Option<([u8; 3], Currency)>,
+    /// The text of the innermost field (see [`st::field`]): nothing yet,
+    /// one raw text run in `raw` (the common case, decoded only if it is
+    /// kept), or decoded text in `text`.
+    mode: Text,
     raw: Vec<u8>,
+    text: String,
     stmt: Stmt,
     ntry: Ntry,
     tx: Tx,
@@ -130,24 +580,40 @@ pub struct CamtReader<R> {
     pub warnings: Vec<ParseError>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Text {
+    None,
+    Raw,
+    Decoded,
+}
+
+/// Printable ASCII without `&`: raw text that reads the same decoded.
+#[inline]
+fn plain(b: &[u8]) -> bool {
+    // Outside 0x20..0x7F, in one comparison.
+    !b.iter().fold(false, |bad, &c| {
+        bad | (c.wrapping_sub(0x20) >= 0x5F) | (c == b'&')
+    })
+}
+
 impl<R: BufRead> CamtReader<R> {
     pub fn new(input: R, options: Options) -> Self {
         CamtReader {
             xml: Scanner::new(input),
             options,
-            path: Vec::with_capacity(256),
-            offsets: Vec::with_capacity(16),
-            stmt_at: None,
-            ntry_at: None,
-            tx_at: None,
-            bal_at: None,
+            keys: Vec::with_capacity(32),
+            states: Vec::with_capacity(32),
+            long_names: Vec::new(),
+            long_offsets: Vec::new(),
             stmt_index: 0,
             ntry_index: 0,
             tx_index: 0,
             bal_index: 0,
             ccy: None,
+            last_ccy: None,
+            mode: Text::None,
+            raw: Vec::with_capacity(256),
             text: String::new(),
-            raw: Vec::new(),
             stmt: Stmt::default(),
             ntry: Ntry::default(),
             tx: Tx::default(),
@@ -160,23 +626,42 @@ impl<R: BufRead> CamtReader<R> {
         }
     }
 
+    /// The local names of the open elements, outermost first.
+    fn names(&self) -> Vec<Vec<u8>> {
+        let mut long = self.long_offsets.iter().enumerate();
+        self.keys
+            .iter()
+            .map(|&k| {
+                if k != LONG {
+                    return key_bytes(k);
+                }
+                match long.next() {
+                    Some((n, &start)) => {
+                        let end = self
+                            .long_offsets
+                            .get(n + 1)
+                            .copied()
+                            .unwrap_or(self.long_names.len());
+                        self.long_names[start..end].to_vec()
+                    }
+                    None => Vec::new(),
+                }
+            })
+            .collect()
+    }
+
     /// The current element path with indexes on repeated containers.
     fn xml_path(&self) -> String {
         let mut out = String::new();
-        for (n, &start) in self.offsets.iter().enumerate() {
-            let end = self.offsets.get(n + 1).copied().unwrap_or(self.path.len());
-            let name = String::from_utf8_lossy(&self.path[start..end]);
-            out.push_str(&name);
-            let index = if Some(start) == self.stmt_at {
-                Some(self.stmt_index)
-            } else if Some(start) == self.ntry_at {
-                Some(self.ntry_index)
-            } else if Some(start) == self.tx_at {
-                Some(self.tx_index)
-            } else if Some(start) == self.bal_at {
-                Some(self.bal_index)
-            } else {
-                None
+        for (n, name) in self.names().iter().enumerate() {
+            out.push('/');
+            out.push_str(&String::from_utf8_lossy(name));
+            let index = match self.states[n] {
+                st::S => Some(self.stmt_index),
+                st::N => Some(self.ntry_index),
+                st::T => Some(self.tx_index),
+                st::B => Some(self.bal_index),
+                _ => None,
             };
             if let Some(i) = index {
                 out.push_str(&format!("[{i}]"));
@@ -188,23 +673,17 @@ impl<R: BufRead> CamtReader<R> {
         out
     }
 
+    #[cold]
     fn err(&self, message: impl Into<String>) -> ParseError {
         let field = self
-            .offsets
+            .names()
             .last()
-            .map(|&s| String::from_utf8_lossy(&self.path[s + 1..]).into_owned())
+            .map(|n| String::from_utf8_lossy(n).into_owned())
             .unwrap_or_default();
         ParseError {
             position: Position::XmlPath(self.xml_path()),
             field,
             message: message.into(),
-        }
-    }
-
-    fn rel(&self, at: Option<usize>) -> &[u8] {
-        match at {
-            Some(a) => self.path.get(a..).unwrap_or(b""),
-            None => b"",
         }
     }
 
@@ -216,49 +695,62 @@ impl<R: BufRead> CamtReader<R> {
             };
             match tok {
                 Tok::Start { empty: true, .. } => {}
-                Tok::Start { name, attrs, .. } => {
-                    let name = local_name(self.xml.bytes(name));
-                    let start = self.path.len();
-                    self.offsets.push(start);
-                    self.path.push(b'/');
-                    self.path.extend_from_slice(name);
+                Tok::Start {
+                    name, local, attrs, ..
+                } => {
+                    let local = local..name.end;
+                    let key = self.xml.key(local.clone());
+                    if key == LONG {
+                        self.long_offsets.push(self.long_names.len());
+                        let name = self.xml.bytes(local);
+                        self.long_names.extend_from_slice(name);
+                    }
+                    let parent = self.states.last().copied().unwrap_or(st::OUT);
+                    let state = st::child(parent, key, self.keys.len() + 1);
+                    self.keys.push(key);
+                    self.states.push(state);
                     self.ccy = None;
-                    if name == b"Amt" {
-                        match attribute(self.xml.bytes(attrs), b"Ccy") {
-                            Ok(None) => {}
-                            Ok(Some(v)) => {
-                                let v = std::str::from_utf8(v).unwrap_or("");
-                                match Currency::new(v) {
-                                    Ok(c) => self.ccy = Some(c),
-                                    Err(_) => {
-                                        let m =
-                                            format!("invalid currency {v:?} in the Ccy attribute");
-                                        return Err(self.err(m));
-                                    }
-                                }
-                            }
-                            Err(e) => return Err(self.err(format!("malformed XML: {e}"))),
+                    if key == k::Amt && !attrs.is_empty() {
+                        self.currency_attribute(attrs)?;
+                    }
+                    self.mode = Text::None;
+                    if st::container(state) {
+                        self.open(state);
+                    }
+                }
+                Tok::Text(r) => {
+                    if self.states.last().is_some_and(|&s| st::field(s)) {
+                        if self.mode == Text::None {
+                            self.raw.clear();
+                            self.raw.extend_from_slice(self.xml.bytes(r));
+                            self.mode = Text::Raw;
+                        } else {
+                            self.decoded()?;
+                            let raw = std::mem::take(&mut self.raw);
+                            self.raw.extend_from_slice(self.xml.bytes(r));
+                            let r = self.push_text();
+                            self.raw = raw;
+                            r?;
                         }
                     }
-                    self.text.clear();
-                    self.open(start);
                 }
-                Tok::Text(r) => match std::str::from_utf8(self.xml.bytes(r.clone())) {
-                    Ok(s) if !s.contains('&') => self.text.push_str(s),
-                    _ => {
-                        self.raw.clear();
-                        self.raw.extend_from_slice(self.xml.bytes(r));
-                        self.push_text()?;
-                    }
-                },
                 Tok::CData(r) => {
-                    decode_line(self.xml.bytes(r), &mut self.text);
+                    if self.states.last().is_some_and(|&s| st::field(s)) {
+                        self.decoded()?;
+                        decode_line(self.xml.bytes(r), &mut self.text);
+                    }
                 }
-                Tok::End { name } => {
-                    let name = local_name(self.xml.bytes(name));
-                    let open = self.offsets.last().map(|&s| &self.path[s + 1..]);
-                    if open != Some(name) {
-                        let m = match open {
+                Tok::End { name, local } => {
+                    let local = local..name.end;
+                    let key = self.xml.key(local.clone());
+                    let open = self.keys.last().copied();
+                    let matches = open == Some(key)
+                        && (key != LONG
+                            || self.long_offsets.last().map(|&s| &self.long_names[s..])
+                                == Some(self.xml.bytes(local.clone())));
+                    if !matches {
+                        let name = self.xml.bytes(local);
+                        let m = match self.names().last() {
                             Some(o) => format!(
                                 "malformed XML: expected </{}>, found </{}>",
                                 String::from_utf8_lossy(o),
@@ -271,17 +763,13 @@ impl<R: BufRead> CamtReader<R> {
                         };
                         return Err(self.err(m));
                     }
-                    self.close()?;
-                    if let Some(start) = self.offsets.pop() {
-                        self.path.truncate(start);
-                    }
-                    self.text.clear();
+                    self.end()?;
                     if let Some(s) = self.finished.take() {
                         return Ok(Some(s));
                     }
                 }
                 Tok::Eof => {
-                    if !self.offsets.is_empty() {
+                    if !self.keys.is_empty() {
                         return Err(self.err("unexpected end of file: element not closed"));
                     }
                     return Ok(None);
@@ -290,7 +778,100 @@ impl<R: BufRead> CamtReader<R> {
         }
     }
 
+    /// The innermost open element ends.
+    #[inline]
+    fn end(&mut self) -> Result<(), ParseError> {
+        let state = self.states.last().copied().unwrap_or(st::OUT);
+        if st::container(state) {
+            self.close(state)?;
+        } else if st::field(state) && self.has_text() {
+            if self.mode == Text::Raw && !plain(&self.raw) {
+                self.decoded()?;
+            }
+            self.close(state)?;
+        }
+        if self.keys.pop() == Some(LONG) {
+            if let Some(start) = self.long_offsets.pop() {
+                self.long_names.truncate(start);
+            }
+        }
+        self.states.pop();
+        self.mode = Text::None;
+        Ok(())
+    }
+
+    fn has_text(&self) -> bool {
+        match self.mode {
+            Text::None => false,
+            Text::Raw => true,
+            Text::Decoded => !self.text.is_empty(),
+        }
+    }
+
+    /// Moves the text to `text`, decoded.
+    fn decoded(&mut self) -> Result<(), ParseError> {
+        match self.mode {
+            Text::None => self.text.clear(),
+            Text::Raw => {
+                self.text.clear();
+                self.push_text()?;
+            }
+            Text::Decoded => {}
+        }
+        self.mode = Text::Decoded;
+        Ok(())
+    }
+
+    /// The trimmed text of a field: raw only when [`plain`].
+    fn value(&self) -> &str {
+        match self.mode {
+            Text::Raw => std::str::from_utf8(&self.raw).unwrap_or(""),
+            _ => self.text.trim(),
+        }
+    }
+
+    #[cold]
+    fn currency_attribute(&mut self, attrs: std::ops::Range<usize>) -> Result<(), ParseError> {
+        let a = self.xml.bytes(attrs);
+        // ` Ccy="EUR"`, as nearly every file writes it.
+        if let [b' ', b'C', b'c', b'y', b'=', b'"', c0, c1, c2, b'"'] = *a {
+            let code = [c0, c1, c2];
+            if let Some((last, c)) = self.last_ccy {
+                if last == code {
+                    self.ccy = Some(c);
+                    return Ok(());
+                }
+            }
+            if let Ok(Ok(c)) = std::str::from_utf8(&code).map(Currency::new) {
+                self.last_ccy = Some((code, c));
+                self.ccy = Some(c);
+                return Ok(());
+            }
+        }
+        match attribute(a, b"Ccy") {
+            Ok(None) => Ok(()),
+            Ok(Some(v)) => {
+                let v = std::str::from_utf8(v).unwrap_or("");
+                match Currency::new(v) {
+                    Ok(c) => {
+                        self.ccy = Some(c);
+                        Ok(())
+                    }
+                    Err(_) => Err(self.err(format!("invalid currency {v:?} in the Ccy attribute"))),
+                }
+            }
+            Err(e) => Err(self.err(format!("malformed XML: {e}"))),
+        }
+    }
+
+    /// Decodes `raw` onto `text`: UTF-8 or cp1252, entities expanded.
     fn push_text(&mut self) -> Result<(), ParseError> {
+        if let Ok(s) = std::str::from_utf8(&self.raw) {
+            if !s.contains('&') {
+                self.text.push_str(s);
+                return Ok(());
+            }
+        }
         let mut decoded = String::new();
         decode_line(&self.raw, &mut decoded);
         match quick_xml::escape::unescape(&decoded) {
@@ -300,19 +881,15 @@ impl<R: BufRead> CamtReader<R> {
         Ok(())
     }
 
-    fn open(&mut self, start: usize) {
-        let name = &self.path[start + 1..];
-        let depth = self.offsets.len();
-        match name {
-            b"Stmt" | b"Rpt" | b"Ntfctn" if self.stmt_at.is_none() && depth >= 3 => {
-                self.stmt_at = Some(start);
+    fn open(&mut self, state: u8) {
+        match state {
+            st::S => {
                 self.stmt_index += 1;
                 self.ntry_index = 0;
                 self.bal_index = 0;
                 self.stmt = Stmt::default();
             }
-            b"Ntry" if self.stmt_at.is_some() && self.ntry_at.is_none() => {
-                self.ntry_at = Some(start);
+            st::N => {
                 self.ntry_index += 1;
                 self.tx_index = 0;
                 self.ntry = Ntry {
@@ -320,13 +897,11 @@ impl<R: BufRead> CamtReader<R> {
                     ..Ntry::default()
                 };
             }
-            b"TxDtls" if self.ntry_at.is_some() && self.tx_at.is_none() => {
-                self.tx_at = Some(start);
+            st::T => {
                 self.tx_index += 1;
                 self.tx = Tx::default();
             }
-            b"Bal" if self.stmt_at.is_some() && self.ntry_at.is_none() => {
-                self.bal_at = Some(start);
+            st::B => {
                 self.bal_index += 1;
                 self.bal = Bal::default();
             }
@@ -338,18 +913,34 @@ impl<R: BufRead> CamtReader<R> {
         let ccy = self
             .ccy
             .ok_or_else(|| self.err("amount without a Ccy attribute"))?;
-        parse_amount(self.text.trim().as_bytes(), ccy).map_err(|m| self.err(m))
+        parse_amount(self.value().as_bytes(), ccy).map_err(|m| self.err(m))
     }
 
     fn date(&self) -> Result<Date, ParseError> {
-        let t = self.text.trim();
+        let t = self.value();
+        let b = t.as_bytes();
+        // `YYYY-MM-DD`, the only form camt uses, without the general parser.
+        if b.len() >= 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && [0, 1, 2, 3, 5, 6, 8, 9]
+                .iter()
+                .all(|&i| b[i].is_ascii_digit())
+        {
+            let n = |r: std::ops::Range<usize>| {
+                b[r].iter().fold(0i16, |n, &c| n * 10 + i16::from(c - b'0'))
+            };
+            if let Ok(d) = Date::new(n(0..4), n(5..7) as i8, n(8..10) as i8) {
+                return Ok(d);
+            }
+        }
         t.get(..10)
             .and_then(|d| d.parse::<Date>().ok())
             .ok_or_else(|| self.err(format!("invalid date {t:?}")))
     }
 
     fn indicator(&self) -> Result<bool, ParseError> {
-        match self.text.trim() {
+        match self.value() {
             "DBIT" => Ok(true),
             "CRDT" => Ok(false),
             t => Err(self.err(format!("expected CRDT or DBIT, found {t:?}"))),
@@ -357,156 +948,90 @@ impl<R: BufRead> CamtReader<R> {
     }
 
     fn owned(&self) -> Option<String> {
-        let t = self.text.trim();
+        let t = self.value();
         (!t.is_empty()).then(|| t.to_owned())
     }
 
-    /// Handles the end of the innermost element; returns a finished statement.
-    /// A finished statement goes to `self.finished` (returning it here
-    /// would copy a large `Result` on every end tag).
-    fn close(&mut self) -> Result<(), ParseError> {
-        let top = self.offsets.last().copied();
-        let container =
-            top == self.tx_at || top == self.ntry_at || top == self.bal_at || top == self.stmt_at;
-        if !container && self.text.is_empty() {
-            // An element without text (a container such as `RltdPties`) carries nothing.
-            return Ok(());
-        }
-        if self.tx_at.is_some() {
-            if top == self.tx_at {
-                self.tx_at = None;
+    /// Handles the end of the innermost element, a container or a field
+    /// with text. A finished statement goes to `self.finished` (returning
+    /// it here would copy a large `Result` on every end tag).
+    fn close(&mut self, state: u8) -> Result<(), ParseError> {
+        use st::*;
+        match state {
+            T => {
                 let tx = std::mem::take(&mut self.tx);
                 self.ntry.txs.push(tx);
-                return Ok(());
             }
-            let rel = self.rel(self.tx_at);
-            let rel = &rel[rel
-                .iter()
-                .skip(1)
-                .position(|&c| c == b'/')
-                .map_or(rel.len(), |p| p + 1)..];
-            match rel {
-                b"/Amt" => self.tx.amount = Some(self.amount()?),
-                b"/AmtDtls/TxAmt/Amt" => self.tx.tx_amount = Some(self.amount()?),
-                b"/CdtDbtInd" => self.tx.debit = Some(self.indicator()?),
-                b"/Refs/EndToEndId" => self.tx.end_to_end = self.owned(),
-                b"/Refs/AcctSvcrRef" => self.tx.acct_svcr_ref = self.owned(),
-                b"/Refs/TxId" => self.tx.tx_id = self.owned(),
-                b"/RmtInf/Ustrd" => {
-                    if !self.tx.ustrd.is_empty() {
-                        self.tx.ustrd.push(' ');
-                    }
-                    self.tx.ustrd.push_str(self.text.trim());
+            T_AMT => self.tx.amount = Some(self.amount()?),
+            T_TXAMT_AMT => self.tx.tx_amount = Some(self.amount()?),
+            T_CDI => self.tx.debit = Some(self.indicator()?),
+            T_E2E => self.tx.end_to_end = self.owned(),
+            T_ACCTSVCRREF => self.tx.acct_svcr_ref = self.owned(),
+            T_TXID => self.tx.tx_id = self.owned(),
+            T_USTRD => {
+                if !self.tx.ustrd.is_empty() {
+                    self.tx.ustrd.push(' ');
                 }
-                b"/RmtInf/Strd/CdtrRefInf/Ref" => self.tx.strd_ref = self.owned(),
-                b"/RltdPties/Cdtr/Nm" | b"/RltdPties/Cdtr/Pty/Nm" => {
-                    self.tx.creditor = self.owned()
-                }
-                b"/RltdPties/Dbtr/Nm" | b"/RltdPties/Dbtr/Pty/Nm" => self.tx.debtor = self.owned(),
-                b"/RltdPties/CdtrAcct/Id/IBAN" | b"/RltdPties/CdtrAcct/Id/Othr/Id" => {
-                    self.tx.creditor_account = self.owned()
-                }
-                b"/RltdPties/DbtrAcct/Id/IBAN" | b"/RltdPties/DbtrAcct/Id/Othr/Id" => {
-                    self.tx.debtor_account = self.owned()
-                }
-                b"/AddtlTxInf" => self.tx.additional = self.owned(),
-                _ => {}
+                let t = match self.mode {
+                    Text::Raw => std::str::from_utf8(&self.raw).unwrap_or(""),
+                    _ => self.text.trim(),
+                };
+                self.tx.ustrd.push_str(t);
             }
-            return Ok(());
-        }
-        if self.ntry_at.is_some() {
-            if top == self.ntry_at {
-                let r = self.finish_entry();
-                self.ntry_at = None;
-                return r;
+            T_STRD_REF => self.tx.strd_ref = self.owned(),
+            T_CDTR_NM => self.tx.creditor = self.owned(),
+            T_DBTR_NM => self.tx.debtor = self.owned(),
+            T_CDTR_IBAN => self.tx.creditor_account = self.owned(),
+            T_DBTR_IBAN => self.tx.debtor_account = self.owned(),
+            T_ADDTL => self.tx.additional = self.owned(),
+            N => self.finish_entry()?,
+            N_AMT => self.ntry.amount = Some(self.amount()?),
+            N_CDI => self.ntry.debit = Some(self.indicator()?),
+            N_RVSL => self.ntry.reversal = matches!(self.value(), "true" | "1"),
+            N_BOOKG_DT => self.ntry.booking = Some(self.date()?),
+            N_VAL_DT => self.ntry.value = Some(self.date()?),
+            N_NTRYREF => self.ntry.entry_ref = self.owned(),
+            N_ACCTSVCRREF => self.ntry.acct_svcr_ref = self.owned(),
+            N_DOMN_CD => self.set_bank_code(0),
+            N_FMLY_CD => self.set_bank_code(1),
+            N_SUBFMLY => self.set_bank_code(2),
+            N_PRTRY_CD => self.ntry.proprietary = self.owned(),
+            N_ADDTL => self.ntry.additional = self.owned(),
+            N_CHRGS_AMT => {
+                let m = self.amount()?;
+                self.ntry.charges.push(m);
             }
-            let rel = self.rel(self.ntry_at);
-            let rel = &rel[rel
-                .iter()
-                .skip(1)
-                .position(|&c| c == b'/')
-                .map_or(rel.len(), |p| p + 1)..];
-            match rel {
-                b"/Amt" => self.ntry.amount = Some(self.amount()?),
-                b"/CdtDbtInd" => self.ntry.debit = Some(self.indicator()?),
-                b"/RvslInd" => self.ntry.reversal = matches!(self.text.trim(), "true" | "1"),
-                b"/BookgDt/Dt" | b"/BookgDt/DtTm" => self.ntry.booking = Some(self.date()?),
-                b"/ValDt/Dt" | b"/ValDt/DtTm" => self.ntry.value = Some(self.date()?),
-                b"/NtryRef" => self.ntry.entry_ref = self.owned(),
-                b"/AcctSvcrRef" => self.ntry.acct_svcr_ref = self.owned(),
-                b"/BkTxCd/Domn/Cd" => self.set_bank_code(0),
-                b"/BkTxCd/Domn/Fmly/Cd" => self.set_bank_code(1),
-                b"/BkTxCd/Domn/Fmly/SubFmlyCd" => self.set_bank_code(2),
-                b"/BkTxCd/Prtry/Cd" => self.ntry.proprietary = self.owned(),
-                b"/AddtlNtryInf" => self.ntry.additional = self.owned(),
-                // camt v02–v03 list charges directly; v04+ inside Rcrd.
-                b"/Chrgs/Amt" | b"/Chrgs/Rcrd/Amt" => {
-                    let m = self.amount()?;
-                    self.ntry.charges.push(m);
-                }
-                _ => {}
-            }
-            return Ok(());
-        }
-        if self.bal_at.is_some() {
-            if top == self.bal_at {
-                let r = self.finish_balance();
-                self.bal_at = None;
-                return r;
-            }
-            let rel = self.rel(self.bal_at);
-            let rel = &rel[rel
-                .iter()
-                .skip(1)
-                .position(|&c| c == b'/')
-                .map_or(rel.len(), |p| p + 1)..];
-            match rel {
-                b"/Tp/CdOrPrtry/Cd" => self.bal.code = self.owned(),
-                b"/Amt" => self.bal.amount = Some(self.amount()?),
-                b"/CdtDbtInd" => self.bal.debit = self.indicator()?,
-                b"/Dt/Dt" | b"/Dt/DtTm" => self.bal.date = Some(self.date()?),
-                _ => {}
-            }
-            return Ok(());
-        }
-        if self.stmt_at.is_some() {
-            if top == self.stmt_at {
+            B => self.finish_balance()?,
+            B_CODE => self.bal.code = self.owned(),
+            B_AMT => self.bal.amount = Some(self.amount()?),
+            B_CDI => self.bal.debit = self.indicator()?,
+            B_DATE => self.bal.date = Some(self.date()?),
+            S => {
                 let r = self.finish_statement();
-                self.stmt_at = None;
                 self.finished = Some(r?);
-                return Ok(());
             }
-            let rel = self.rel(self.stmt_at);
-            let rel = &rel[rel
-                .iter()
-                .skip(1)
-                .position(|&c| c == b'/')
-                .map_or(rel.len(), |p| p + 1)..];
-            match rel {
-                b"/Id" => self.stmt.id = self.owned(),
-                b"/ElctrncSeqNb" | b"/LglSeqNb" => {
-                    self.stmt
-                        .sequence
-                        .get_or_insert(self.text.trim().to_owned());
-                }
-                b"/Acct/Id/IBAN" => self.stmt.iban = self.owned(),
-                b"/Acct/Id/Othr/Id" => self.stmt.other_id = self.owned(),
-                b"/Acct/Ccy" => {
-                    let c = Currency::new(self.text.trim())
-                        .map_err(|_| self.err("invalid account currency"))?;
-                    self.stmt.currency = Some(c);
-                }
-                b"/AddtlStmtInf" | b"/AddtlRptInf" | b"/AddtlNtfctnInf" => {
-                    self.stmt.information = self.owned()
-                }
-                _ => {}
+            S_ID => self.stmt.id = self.owned(),
+            S_SEQ if self.stmt.sequence.is_none() => {
+                self.stmt.sequence = Some(self.value().to_owned());
             }
+            S_IBAN => self.stmt.iban = self.owned(),
+            S_OTHR_ID => self.stmt.other_id = self.owned(),
+            S_CCY => {
+                let c = Currency::new(self.value())
+                    .map_err(|_| self.err("invalid account currency"))?;
+                self.stmt.currency = Some(c);
+            }
+            S_INFO => self.stmt.information = self.owned(),
+            _ => {}
         }
         Ok(())
     }
 
     fn set_bank_code(&mut self, part: usize) {
-        let t = self.text.trim();
+        let t = match self.mode {
+            Text::Raw => std::str::from_utf8(&self.raw).unwrap_or(""),
+            _ => self.text.trim(),
+        };
         if !t.is_empty() {
             self.bank_code[part].clear();
             self.bank_code[part].push_str(t);
@@ -571,7 +1096,13 @@ impl<R: BufRead> CamtReader<R> {
         let booking_date = n.booking.unwrap_or(value_date);
         let mut code = if n.bank_code == [true; 3] {
             let [d, f, s] = &self.bank_code;
-            Some(format!("{d}/{f}/{s}"))
+            let mut c = String::with_capacity(d.len() + f.len() + s.len() + 2);
+            c.push_str(d);
+            c.push('/');
+            c.push_str(f);
+            c.push('/');
+            c.push_str(s);
+            Some(c)
         } else {
             n.proprietary.take()
         };

@@ -36,7 +36,10 @@
 //!   value date across New Year), marks `C`, `D`, `RC` (reversal of credit, a
 //!   debit) and `RD` (reversal of debit, a credit), an optional third
 //!   currency letter (funds code) after the mark — a funds code `D` after `C`
-//!   is *not* a debit —, decimal-comma amounts (`104,12`, `104,`), the
+//!   is *not* a debit —, a minus sign after a debit mark (`D-104,12` is a
+//!   debit of 104,12, as is `RC-104,12` a reversal of credit; after `C` or
+//!   `RD` the sign contradicts the mark and is an error), decimal-comma
+//!   amounts (`104,12`, `104,`), the
 //!   transaction type code, customer reference `//` bank reference and the
 //!   supplementary details on the next line;
 //! - `:86:` over several lines, in three dialects: German structured

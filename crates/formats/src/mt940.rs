@@ -589,6 +589,19 @@ fn parse_61(f: &Field, currency: Currency) -> Result<Entry, ParseError> {
     if s.get(i).is_some_and(u8::is_ascii_alphabetic) {
         i += 1;
     }
+    // A minus sign after the mark (`D-104,12`, sent by some banks) restates
+    // a debit: the amount is still 104,12 debited. After a credit mark it
+    // would contradict the mark, so it is an error rather than a guess.
+    if s.get(i) == Some(&b'-') {
+        if !debit {
+            let mark = if reversal { "RD" } else { "C" };
+            return Err(f.err(
+                i,
+                format!("a minus sign after the credit mark {mark} contradicts it"),
+            ));
+        }
+        i += 1;
+    }
     let amount_start = i;
     while s
         .get(i)

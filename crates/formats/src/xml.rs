@@ -12,14 +12,17 @@ use std::ops::Range;
 
 /// One token; ranges index [`Scanner::bytes`] until the next call.
 pub(crate) enum Tok {
-    /// `<name attrs>`, or `<name attrs/>` with `empty`.
+    /// `<name attrs>`, or `<name attrs/>` with `empty`; the local name
+    /// (after any `prefix:`) starts at `local`.
     Start {
         name: Range<usize>,
+        local: usize,
         attrs: Range<usize>,
         empty: bool,
     },
     End {
         name: Range<usize>,
+        local: usize,
     },
     /// Trimmed, never empty.
     Text(Range<usize>),
@@ -41,6 +44,38 @@ pub(crate) struct Scanner<R> {
 /// Twice a `BufReader`'s default capacity and more, so that reads bypass a
 /// `BufReader`'s own buffer instead of copying through it.
 const CHUNK: usize = 256 * 1024;
+
+/// For the fast path's tag names: 0 for a name byte, 1 for `:` (a prefix
+/// ends), 2 for a byte that ends the name or makes the fast path give up.
+static NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let stops = b" \t\r\n/><\"'=";
+    let mut i = 0;
+    while i < stops.len() {
+        t[stops[i] as usize] = 2;
+        i += 1;
+    }
+    t[b':' as usize] = 1;
+    t
+};
+
+/// The high bit of each byte of `w` that may end a fast-path name: below
+/// `0` (controls, space, quotes, `/`, but also `-` and `.`) or one of
+/// `:;<=>` — all the bytes [`NAME_CLASS`] does not give 0, and a few more,
+/// which send the tag to the general path. Exact for the lowest such byte
+/// (the borrows of the first test only run upwards; the second is exact).
+#[inline]
+fn name_stops(w: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LOW7: u64 = LO * 0x7F;
+    let below = w.wrapping_sub(LO * 0x30) & !w & HI;
+    // Bytes in 0x3A..=0x3E, on the low seven bits (no borrows between
+    // bytes), excluding bytes with the high bit set.
+    let x = w & LOW7;
+    let between = (LO * (0x7F + 0x3F)).wrapping_sub(x) & !w & (x + LO * (0x7F - 0x39)) & HI;
+    below | between
+}
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
@@ -112,6 +147,24 @@ impl<R: Read> Scanner<R> {
         &self.buf[r]
     }
 
+    /// The bytes of `r` (at most 15) and its length as one number (see
+    /// [`key`]), read with one load where the buffer allows.
+    #[inline]
+    pub(crate) fn key(&self, r: Range<usize>) -> u128 {
+        let n = r.len();
+        if n > 15 {
+            return LONG;
+        }
+        match self.buf.get(r.start..r.start + 16) {
+            Some(w) => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(w);
+                (u128::from_le_bytes(a) & KEY_MASK[n]) | ((n as u128) << 120)
+            }
+            None => key(&self.buf[r]),
+        }
+    }
+
     /// Reads more input, keeping the unread bytes; false at the end.
     fn fill(&mut self) -> Result<bool, String> {
         if self.eof {
@@ -155,7 +208,85 @@ impl<R: Read> Scanner<R> {
                 return Ok(Tok::Eof);
             }
             let start = self.pos;
-            if self.buf[start] != b'<' {
+            if self.buf[start] == b'<' {
+                // Fast path for the common tags, `<Name>`, `</Name>` and
+                // `<Name/>`: anything else (attributes, markup that the
+                // buffer cuts, malformed tags) goes the general way below,
+                // which gives the same tokens.
+                let b = &self.buf[..self.len];
+                let closing = b.get(start + 1) == Some(&b'/');
+                let from = start + 1 + usize::from(closing);
+                let mut i = from;
+                let mut local = from;
+                loop {
+                    // Eight bytes at a time while the buffer has them.
+                    if let Some(w) = b.get(i..i + 8) {
+                        let mut word = [0u8; 8];
+                        word.copy_from_slice(w);
+                        let m = name_stops(u64::from_le_bytes(word));
+                        if m == 0 {
+                            i += 8;
+                            continue;
+                        }
+                        i += (m.trailing_zeros() / 8) as usize;
+                        if b[i] == b':' {
+                            i += 1;
+                            if local == from {
+                                local = i;
+                            }
+                            continue;
+                        }
+                        break;
+                    }
+                    while i < b.len() {
+                        match NAME_CLASS[usize::from(b[i])] {
+                            0 => i += 1,
+                            1 => {
+                                i += 1;
+                                if local == from {
+                                    local = i;
+                                }
+                            }
+                            _ => break,
+                        }
+                    }
+                    break;
+                }
+                if i > from && i < b.len() {
+                    match b[i] {
+                        b'>' if closing => {
+                            self.pos = i + 1;
+                            return Ok(Tok::End {
+                                name: from..i,
+                                local,
+                            });
+                        }
+                        b'>' if b[from] != b'?' && b[from] != b'!' => {
+                            self.pos = i + 1;
+                            return Ok(Tok::Start {
+                                name: from..i,
+                                local,
+                                attrs: i..i,
+                                empty: false,
+                            });
+                        }
+                        b'/' if !closing
+                            && b.get(i + 1) == Some(&b'>')
+                            && b[from] != b'?'
+                            && b[from] != b'!' =>
+                        {
+                            self.pos = i + 2;
+                            return Ok(Tok::Start {
+                                name: from..i,
+                                local,
+                                attrs: i..i,
+                                empty: true,
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+            } else {
                 let end = match find(&self.buf[start..self.len], b'<') {
                     Some(i) => start + i,
                     None if self.eof => self.len,
@@ -184,9 +315,18 @@ impl<R: Read> Scanner<R> {
                     self.pos = end;
                     match m {
                         Markup::Start { name, attrs, empty } => {
-                            return Ok(Tok::Start { name, attrs, empty })
+                            let local = local_start(&self.buf[name.clone()]) + name.start;
+                            return Ok(Tok::Start {
+                                name,
+                                local,
+                                attrs,
+                                empty,
+                            });
                         }
-                        Markup::End(name) => return Ok(Tok::End { name }),
+                        Markup::End(name) => {
+                            let local = local_start(&self.buf[name.clone()]) + name.start;
+                            return Ok(Tok::End { name, local });
+                        }
                         Markup::CData(r) => return Ok(Tok::CData(r)),
                         Markup::Skip => {}
                     }
@@ -329,6 +469,47 @@ fn tag_end(rest: &[u8]) -> Result<Option<usize>, String> {
     Ok(None)
 }
 
+/// The low `n` bytes of a u128, for `n` up to 15.
+static KEY_MASK: [u128; 16] = {
+    let mut t = [0u128; 16];
+    let mut n = 0;
+    while n < 16 {
+        t[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
+/// The key of a name longer than 15 bytes: such names are compared byte by byte.
+pub(crate) const LONG: u128 = 0;
+
+/// A name of up to 15 bytes as one number: its bytes (little-endian) and,
+/// in the top byte, its length; [`LONG`] for longer names. Equal keys are
+/// equal names.
+pub(crate) const fn key(name: &[u8]) -> u128 {
+    if name.len() > 15 {
+        return LONG;
+    }
+    let mut k = (name.len() as u128) << 120;
+    let mut i = 0;
+    while i < name.len() {
+        k |= (name[i] as u128) << (8 * i);
+        i += 1;
+    }
+    k
+}
+
+/// The name a [`key`] stands for (not for [`LONG`]).
+pub(crate) fn key_bytes(k: u128) -> Vec<u8> {
+    let n = ((k >> 120) as usize).min(15);
+    k.to_le_bytes()[..n].to_vec()
+}
+
+/// Where the local part of a qualified name starts (after the first `:`).
+fn local_start(name: &[u8]) -> usize {
+    name.iter().position(|&c| c == b':').map_or(0, |p| p + 1)
+}
+
 /// The local part of a qualified name (`ns:Amt` → `Amt`).
 #[inline]
 pub(crate) fn local_name(name: &[u8]) -> &[u8] {
@@ -390,13 +571,15 @@ mod tests {
         let mut out = Vec::new();
         loop {
             let t = match s.next()? {
-                Tok::Start { name, attrs, empty } => format!(
+                Tok::Start {
+                    name, attrs, empty, ..
+                } => format!(
                     "<{}|{}{}>",
                     String::from_utf8_lossy(s.bytes(name)),
                     String::from_utf8_lossy(s.bytes(attrs)),
                     if empty { "/" } else { "" }
                 ),
-                Tok::End { name } => format!("</{}>", String::from_utf8_lossy(s.bytes(name))),
+                Tok::End { name, .. } => format!("</{}>", String::from_utf8_lossy(s.bytes(name))),
                 Tok::Text(r) => format!("T({})", String::from_utf8_lossy(s.bytes(r))),
                 Tok::CData(r) => format!("C({})", String::from_utf8_lossy(s.bytes(r))),
                 Tok::Eof => break,

@@ -234,3 +234,60 @@ fn camt_with_a_bom() {
     let parsed = parse_bytes(&bytes, Options::default()).unwrap();
     assert_eq!(parsed.statements[0].transactions[0].amount, eur(9_999));
 }
+
+/// Puts `prefix` before every element name (`<Amt>` → `<p:Amt>`).
+fn prefixed(xml: &str, prefix: &str) -> String {
+    let mut out = String::with_capacity(xml.len() * 2);
+    let mut rest = xml;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+        if let Some(r) = rest.strip_prefix('/') {
+            out.push('/');
+            rest = r;
+        }
+        if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            out.push_str(prefix);
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn namespace_prefixes_and_long_names_read_the_same() {
+    let plain = String::from_utf8(fixture("camt053_v02_batch.xml")).unwrap();
+    let want = parse_bytes(plain.as_bytes(), Options::default()).unwrap();
+    for prefix in ["p:", "camt:", "averyveryverylongprefix:"] {
+        let xml = prefixed(&plain, prefix);
+        assert_eq!(
+            parse_bytes(xml.as_bytes(), Options::default()).unwrap(),
+            want,
+            "{prefix}"
+        );
+    }
+    // Element names longer than 15 bytes are matched byte by byte.
+    let ok = "<SomeVeryLongElementName><X>1</X></SomeVeryLongElementName>";
+    let long = plain.replace("<Stmt>", &format!("<Stmt>{ok}"));
+    assert_eq!(
+        parse_bytes(long.as_bytes(), Options::default()).unwrap(),
+        want
+    );
+    let bad = plain.replace(
+        "<Stmt>",
+        "<Stmt><SomeVeryLongElementName>1</SomeVeryLongElementNamf>",
+    );
+    let e = parse_bytes(bad.as_bytes(), Options::default()).unwrap_err();
+    assert!(
+        e.message
+            .contains("expected </SomeVeryLongElementName>, found </SomeVeryLongElementNamf>"),
+        "{e}"
+    );
+    assert_eq!(
+        path(&e),
+        "/Document/BkToCstmrStmt/Stmt[1]/SomeVeryLongElementName"
+    );
+    let bad = prefixed(&plain, "p:").replacen("</p:Amt>", "</p:Amu>", 1);
+    let e = parse_bytes(bad.as_bytes(), Options::default()).unwrap_err();
+    assert!(e.message.contains("expected </Amt>, found </Amu>"), "{e}");
+}

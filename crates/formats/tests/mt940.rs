@@ -295,3 +295,37 @@ fn entry_date_rolls_back_over_new_year_and_funds_code_after_debit() {
     assert!(!t[0].reversal, "D then funds code R is a plain debit");
     assert_eq!(t[1].amount, eur(100));
 }
+
+#[test]
+fn minus_after_a_debit_mark_restates_the_debit() {
+    let parsed = parse_bytes(&fixture("mt940_minus_after_mark.sta"), Options::default()).unwrap();
+    let s = &parsed.statements[0];
+    let got: Vec<(i64, bool)> = s
+        .transactions
+        .iter()
+        .map(|t| (t.amount.minor(), t.reversal))
+        .collect();
+    // `D-104,12` and `RC-5,00` are debits of 104,12 and 5,00; `CR50,00`
+    // is a credit with funds code R; `DR-1,00` a debit with funds code R.
+    assert_eq!(
+        got,
+        [
+            (-10_412, false),
+            (-500, true),
+            (5_000, false),
+            (-100, false)
+        ]
+    );
+    assert_eq!(s.transactions[0].description, "Stromrechnung Maerz");
+    assert_eq!(s.closing_balance.unwrap().amount, eur(93_988));
+}
+
+#[test]
+fn minus_after_a_credit_mark_is_an_error() {
+    let e = expect_err(&format!("{HEAD}:61:240102C-10,00NTRFNONREF\n"));
+    assert_eq!((line_col(&e), e.field.as_str()), ((5, 12), "61"));
+    assert!(e.message.contains("credit mark C"), "{e}");
+    let e = expect_err(&format!("{HEAD}:61:240102RD-10,00NTRFNONREF\n"));
+    assert_eq!((line_col(&e), e.field.as_str()), ((5, 13), "61"));
+    assert!(e.message.contains("credit mark RD"), "{e}");
+}
