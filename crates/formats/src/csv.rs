@@ -73,6 +73,8 @@
 //! [`Options::warn_on_unbalanced`] is a warning. Without a balance column
 //! there are no balances and nothing to check.
 
+use std::io::Read;
+
 use anumati_domain::{Currency, Money};
 use jiff::civil::Date;
 
@@ -377,18 +379,23 @@ pub fn profile(name: &str) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
-/// Parses a whole CSV input.
-pub fn parse<R: std::io::Read>(mut input: R, options: Options) -> Result<Parsed, ParseError> {
-    let mut bytes = Vec::new();
-    input
-        .read_to_end(&mut bytes)
-        .map_err(|e| ParseError::at(1, 1, "-", format!("read error: {e}")))?;
-    parse_bytes(&bytes, options)
+/// Parses a whole CSV input, read line by line: only the lines before the
+/// header row and the rows read so far are held (a CSV is one statement
+/// per account, whose entries are all needed to infer the date order and
+/// the decimal separator and to check the running balances).
+pub fn parse<R: std::io::Read>(input: R, options: Options) -> Result<Parsed, ParseError> {
+    parse_lines(
+        Lines::new(Box::new(std::io::BufReader::new(input))),
+        options,
+    )
 }
 
 /// Parses CSV bytes.
 pub fn parse_bytes(bytes: &[u8], options: Options) -> Result<Parsed, ParseError> {
-    let lines = decode_lines(bytes);
+    parse_lines(Lines::new(Box::new(bytes)), options)
+}
+
+fn parse_lines(mut lines: Lines<'_>, options: Options) -> Result<Parsed, ParseError> {
     let forced = match options.csv_profile.as_deref() {
         Some(name) => Some(profile(name).ok_or_else(|| {
             ParseError::at(
@@ -400,7 +407,9 @@ pub fn parse_bytes(bytes: &[u8], options: Options) -> Result<Parsed, ParseError>
         })?),
         None => None,
     };
-    let header = find_header(&lines, forced).ok_or_else(|| {
+    let header = find_header(&mut lines, forced);
+    lines.check()?;
+    let header = header.ok_or_else(|| {
         let message = match forced {
             Some(p) => format!(
                 "no header row for the CSV profile {:?} in the first {HEADER_SEARCH} lines ({})",
@@ -414,12 +423,11 @@ pub fn parse_bytes(bytes: &[u8], options: Options) -> Result<Parsed, ParseError>
         ParseError::at(1, 1, "header", message)
     })?;
     Reader {
-        lines: &lines,
         header,
         options,
         warnings: Vec::new(),
     }
-    .run()
+    .run(&mut lines)
 }
 
 fn profile_names() -> String {
@@ -433,21 +441,140 @@ fn profile_names() -> String {
 /// Whether `head` (the first bytes of a file) looks like a CSV a profile
 /// knows (for [`crate::Format::detect`]).
 pub(crate) fn sniff(head: &[u8]) -> bool {
-    let lines = decode_lines(head);
-    find_header(&lines, None).is_some()
+    find_header(&mut Lines::new(Box::new(head)), None).is_some()
 }
 
-fn decode_lines(bytes: &[u8]) -> Vec<String> {
-    let bytes = crate::unbom(bytes);
-    bytes
-        .split(|&b| b == b'\n')
-        .map(|l| {
-            let l = l.strip_suffix(b"\r").unwrap_or(l);
-            let mut s = String::new();
-            decode_line(l, &mut s);
-            s
-        })
-        .collect()
+/// The input's lines (split at `\n`, a `\r` before it dropped, as
+/// [`std::slice::split`] would: a final line break leaves an empty last
+/// line), each decoded on its own with [`decode_line`] when first asked for
+/// and dropped by [`Lines::release`]. A UTF-8 BOM is skipped; UTF-16 (with
+/// its BOM) is read whole and decoded first.
+struct Lines<'a> {
+    input: Box<dyn std::io::BufRead + 'a>,
+    lines: std::collections::VecDeque<String>,
+    /// The index of `lines[0]`.
+    base: usize,
+    started: bool,
+    done: bool,
+    /// Whether the last line read ended with a line break (true at first,
+    /// so that an empty input is one empty line).
+    newline: bool,
+    raw: Vec<u8>,
+    error: Option<ParseError>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(input: Box<dyn std::io::BufRead + 'a>) -> Self {
+        Lines {
+            input,
+            lines: std::collections::VecDeque::new(),
+            base: 0,
+            started: false,
+            done: false,
+            newline: true,
+            raw: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn fail(&mut self, e: std::io::Error) {
+        self.done = true;
+        self.error = Some(ParseError::at(
+            self.base + self.lines.len() + 1,
+            1,
+            "-",
+            format!("read error: {e}"),
+        ));
+    }
+
+    fn start(&mut self) {
+        self.started = true;
+        // The first bytes, however few each read gives.
+        let mut head = Vec::with_capacity(3);
+        while head.len() < 3 {
+            let mut b = [0u8; 3];
+            match self.input.read(&mut b[..3 - head.len()]) {
+                Ok(0) => break,
+                Ok(n) => head.extend_from_slice(&b[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return self.fail(e),
+            }
+        }
+        if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+            if let Err(e) = self.input.read_to_end(&mut head) {
+                return self.fail(e);
+            }
+            let text = crate::unbom(&head).into_owned();
+            self.input = Box::new(std::io::Cursor::new(text));
+            return;
+        }
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            head.clear();
+        }
+        let rest = std::mem::replace(&mut self.input, Box::new(std::io::empty()));
+        self.input = Box::new(std::io::Cursor::new(head).chain(rest));
+    }
+
+    fn read_one(&mut self) {
+        if !self.started {
+            self.start();
+            if self.done {
+                return;
+            }
+        }
+        self.raw.clear();
+        match self.input.read_until(b'\n', &mut self.raw) {
+            Ok(0) => {
+                self.done = true;
+                if self.newline {
+                    self.lines.push_back(String::new());
+                }
+            }
+            Ok(_) => {
+                self.newline = self.raw.last() == Some(&b'\n');
+                let mut l = &self.raw[..];
+                if self.newline {
+                    l = &l[..l.len() - 1];
+                }
+                let l = l.strip_suffix(b"\r").unwrap_or(l);
+                let mut text = String::new();
+                decode_line(l, &mut text);
+                self.lines.push_back(text);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Line `i` (0-based), or `None` past the end.
+    fn get(&mut self, i: usize) -> Option<&str> {
+        while !self.done && self.base + self.lines.len() <= i {
+            self.read_one();
+        }
+        self.lines
+            .get(i.checked_sub(self.base)?)
+            .map(String::as_str)
+    }
+
+    /// Whether line `i` is the last one.
+    fn is_last(&mut self, i: usize) -> bool {
+        self.get(i).is_some() && self.get(i + 1).is_none()
+    }
+
+    /// Drops the lines before `i`: they are not read again.
+    fn release(&mut self, i: usize) {
+        while self.base < i && self.lines.pop_front().is_some() {
+            self.base += 1;
+        }
+    }
+
+    /// A read error, if one ended the input early.
+    fn check(&mut self) -> Result<(), ParseError> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -477,18 +604,16 @@ impl Record {
     }
 }
 
-struct Records<'a> {
-    lines: &'a [String],
+struct Records<'a, 'b> {
+    lines: &'a mut Lines<'b>,
     next: usize,
     delimiter: char,
 }
 
-impl Records<'_> {
+impl Records<'_, '_> {
     fn read(&mut self) -> Option<Result<Record, ParseError>> {
         // A final empty line (after the last line break) is no record.
-        if self.next >= self.lines.len()
-            || (self.next + 1 == self.lines.len() && self.lines[self.next].is_empty())
-        {
+        if self.lines.get(self.next)?.is_empty() && self.lines.is_last(self.next) {
             return None;
         }
         let first = self.next;
@@ -500,7 +625,7 @@ impl Records<'_> {
         let mut quote_at = (first, 1usize);
         let mut line = first;
         loop {
-            let mut chars = self.lines[line].chars().peekable();
+            let mut chars = self.lines.get(line).unwrap_or("").chars().peekable();
             let mut col = 0usize;
             while let Some(c) = chars.next() {
                 col += 1;
@@ -537,7 +662,7 @@ impl Records<'_> {
                 break;
             }
             line += 1;
-            if line >= self.lines.len() {
+            if self.lines.get(line).is_none() {
                 self.next = line;
                 return Some(Err(ParseError::at(
                     quote_at.0 + 1,
@@ -660,7 +785,7 @@ fn match_header(profile: &'static Profile, record: &Record) -> Option<(usize, He
     ))
 }
 
-fn find_header(lines: &[String], forced: Option<&'static Profile>) -> Option<Header> {
+fn find_header(lines: &mut Lines<'_>, forced: Option<&'static Profile>) -> Option<Header> {
     let profiles: Vec<&'static Profile> = match forced {
         Some(p) => vec![p],
         None => PROFILES.iter().collect(),
@@ -669,7 +794,7 @@ fn find_header(lines: &[String], forced: Option<&'static Profile>) -> Option<Hea
     let mut best: Option<(usize, usize, usize, Header)> = None;
     for delimiter in [',', ';', '\t', '|'] {
         let mut records = Records {
-            lines,
+            lines: &mut *lines,
             next: 0,
             delimiter,
         };
@@ -719,14 +844,13 @@ struct Group {
     entries: Vec<(Entry, Option<Money>, Record)>,
 }
 
-struct Reader<'a> {
-    lines: &'a [String],
+struct Reader {
     header: Header,
     options: Options,
     warnings: Vec<ParseError>,
 }
 
-impl Reader<'_> {
+impl Reader {
     fn err(
         &self,
         cell: Option<&Cell>,
@@ -745,9 +869,9 @@ impl Reader<'_> {
         self.err(cell, record, col, msg)
     }
 
-    fn run(mut self) -> Result<Parsed, ParseError> {
+    fn run(mut self, lines: &mut Lines<'_>) -> Result<Parsed, ParseError> {
+        let (meta_account, meta_currency) = self.metadata(lines);
         let h = &self.header;
-        let (meta_account, meta_currency) = self.metadata();
         let date_col = h.col(Role::BookingDate);
         let desc_col = h.col(Role::Description);
         let amount_cols: Vec<usize> = [Role::Amount, Role::Debit, Role::Credit, Role::Balance]
@@ -755,8 +879,9 @@ impl Reader<'_> {
             .filter_map(|r| h.col(*r))
             .collect();
         // Pass 1: data rows.
+        lines.release(h.record.first);
         let mut records = Records {
-            lines: self.lines,
+            lines,
             next: h.record.first,
             delimiter: h.delimiter,
         };
@@ -768,6 +893,7 @@ impl Reader<'_> {
         let mut footer = false;
         while let Some(r) = records.read() {
             let record = r?;
+            records.lines.release(records.next);
             if record.is_blank() {
                 footer |= !rows.is_empty();
                 continue;
@@ -885,11 +1011,11 @@ impl Reader<'_> {
     }
 
     /// Account number and currency from the lines before the header.
-    fn metadata(&self) -> (Option<String>, Option<Currency>) {
+    fn metadata(&self, lines: &mut Lines<'_>) -> (Option<String>, Option<Currency>) {
         let mut account = None;
         let mut currency = None;
         let mut records = Records {
-            lines: self.lines,
+            lines,
             next: 0,
             delimiter: self.header.delimiter,
         };

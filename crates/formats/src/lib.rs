@@ -381,21 +381,6 @@ pub(crate) fn unbom(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     Cow::Owned(text.into_bytes())
 }
 
-/// 1-based line and column (in characters of the decoded line) of byte
-/// `offset` in `bytes`.
-pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let offset = offset.min(bytes.len());
-    let before = &bytes[..offset];
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let mut text = String::new();
-    decode_line(&before[start..], &mut text);
-    (line, text.chars().count() + 1)
-}
-
 /// The message for a statement whose opening balance plus entries is not its
 /// closing balance, or `None` when it balances. `closing_name` names the
 /// closing balance in the file's own terms.

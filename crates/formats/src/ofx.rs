@@ -73,7 +73,8 @@
 //! `line:column` of the offending value (or tag) and the field is the tag
 //! name, such as `TRNAMT`.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
 use std::io::Read;
 
 use anumati_domain::{Currency, Money};
@@ -81,59 +82,23 @@ use jiff::civil::{Date, Time};
 use jiff::tz::Offset;
 use jiff::Timestamp;
 
-use crate::{decode_line, line_col, Balance, Entry, Options, ParseError, Parsed, Statement};
+use crate::{decode_line, Balance, Entry, Options, ParseError, Parsed, Statement};
 
-/// Parses a whole OFX/QFX input.
-pub fn parse<R: Read>(mut input: R, options: Options) -> Result<Parsed, ParseError> {
-    let mut bytes = Vec::new();
-    input
-        .read_to_end(&mut bytes)
-        .map_err(|e| ParseError::at(1, 1, "-", format!("read error: {e}")))?;
-    parse_bytes(&bytes, options)
+/// Parses a whole OFX/QFX input (streamed: see [`OfxReader`]).
+pub fn parse<R: Read>(input: R, options: Options) -> Result<Parsed, ParseError> {
+    let mut statements = Vec::new();
+    for s in OfxReader::new(input, options) {
+        statements.push(s?);
+    }
+    Ok(Parsed {
+        statements,
+        warnings: Vec::new(),
+    })
 }
 
 /// Parses OFX/QFX bytes.
 pub fn parse_bytes(bytes: &[u8], options: Options) -> Result<Parsed, ParseError> {
-    let bytes = crate::unbom(bytes);
-    let bytes = &bytes[..];
-    let tokens = tokenize(bytes)?;
-    let mut p = Parser {
-        bytes,
-        options,
-        statements: Vec::new(),
-        warnings: Vec::new(),
-        stack: Vec::new(),
-        trnuid: None,
-        stmt: None,
-        tx: None,
-        seen_ofx: false,
-        status: None,
-    };
-    p.run(&tokens)?;
-    if !p.seen_ofx {
-        return Err(ParseError::at(
-            1,
-            1,
-            "OFX",
-            "no <OFX> element: not an OFX or QFX file",
-        ));
-    }
-    if p.statements.is_empty() {
-        let why = match p.status {
-            Some(s) => format!(" (the server's status says: {s})"),
-            None => String::new(),
-        };
-        return Err(ParseError::at(
-            1,
-            1,
-            "STMTRS",
-            format!("no bank (STMTRS) or credit-card (CCSTMTRS) statement in the file{why}"),
-        ));
-    }
-    Ok(Parsed {
-        statements: p.statements,
-        warnings: p.warnings,
-    })
+    parse(bytes, options)
 }
 
 /// An OFX date and time as written.
@@ -291,85 +256,280 @@ fn parse_offset(s: &str) -> Option<Offset> {
 // ---------------------------------------------------------------------------
 // Tokens
 
+/// A 1-based line and column (in characters of the decoded line).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Pos {
+    line: usize,
+    column: usize,
+}
+
+/// A tag name, upper-cased; the names this parser reads are not allocated.
+type Name = Cow<'static, str>;
+
 enum Tok {
     /// `<NAME …>` (name upper-cased); `empty` for `<NAME/>`.
     Start {
-        name: String,
-        at: usize,
+        name: Name,
+        at: Pos,
         empty: bool,
     },
     End {
-        name: String,
+        name: Name,
     },
-    /// Decoded text; `at` is its first byte.
+    /// Decoded text; `at` is its first character that is not white space.
     Text {
         text: String,
-        at: usize,
+        at: Pos,
     },
 }
 
-fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn tag_err(bytes: &[u8], at: usize, field: &str, message: impl Into<String>) -> ParseError {
-    let (line, column) = line_col(bytes, at);
-    ParseError::at(line, column, field, message)
+/// Reads tokens from any [`Read`] through one buffer of its own, keeping
+/// only the unread input and the tokens read ahead (see
+/// [`Lexer::closes_first`]); positions are counted as it goes.
+struct Lexer<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// Start of the unread bytes.
+    pos: usize,
+    /// End of the bytes read into `buf`.
+    len: usize,
+    eof: bool,
+    started: bool,
+    /// Where `pos` is: lines before it, and on its line the characters (if
+    /// the line so far is valid UTF-8) and bytes before it.
+    line: usize,
+    line_chars: usize,
+    line_bytes: usize,
+    line_utf8: bool,
+    /// Tokens read ahead, with their sequence numbers.
+    ahead: VecDeque<(u64, Tok)>,
+    /// The next token's sequence number.
+    seq: u64,
+    /// The sequence numbers of the end tags in `ahead`, by name, kept only
+    /// while `indexed` (from the first [`Lexer::closes_first`] until `ahead`
+    /// is empty again).
+    ends: HashMap<Name, VecDeque<u64>>,
+    indexed: bool,
 }
 
-fn tokenize(b: &[u8]) -> Result<Vec<Tok>, ParseError> {
-    let mut out = Vec::new();
-    // The OFX 1.x header (`KEY:VALUE` lines) ends at the first tag.
-    let mut i = b.iter().position(|&c| c == b'<').unwrap_or(b.len());
-    while i < b.len() {
-        if b[i] != b'<' {
-            let end = b[i..]
-                .iter()
-                .position(|&c| c == b'<')
-                .map_or(b.len(), |p| p + i);
-            let raw = &b[i..end];
-            if !raw.iter().all(u8::is_ascii_whitespace) {
+const CHUNK: usize = 64 * 1024;
+
+impl<R: Read> Lexer<R> {
+    fn new(input: R) -> Self {
+        Lexer {
+            input,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            len: 0,
+            eof: false,
+            started: false,
+            line: 0,
+            line_chars: 0,
+            line_bytes: 0,
+            line_utf8: true,
+            ahead: VecDeque::new(),
+            seq: 0,
+            ends: HashMap::new(),
+            indexed: false,
+        }
+    }
+
+    fn here(&self) -> Pos {
+        Pos {
+            line: self.line + 1,
+            column: 1 + if self.line_utf8 {
+                self.line_chars
+            } else {
+                self.line_bytes
+            },
+        }
+    }
+
+    /// Counts `buf[a..b]` into the position and consumes it.
+    fn advance(&mut self, a: usize, b: usize) {
+        let s = &self.buf[a..b];
+        let mut part = s;
+        let lines = s.iter().filter(|&&c| c == b'\n').count();
+        if lines > 0 {
+            let nl = s.iter().rposition(|&c| c == b'\n').unwrap_or(0);
+            self.line += lines;
+            self.line_chars = 0;
+            self.line_bytes = 0;
+            self.line_utf8 = true;
+            part = &s[nl + 1..];
+        }
+        self.line_bytes += part.len();
+        if self.line_utf8 {
+            if part.is_ascii() {
+                self.line_chars += part.len();
+            } else {
+                match std::str::from_utf8(part) {
+                    Ok(t) => self.line_chars += t.chars().count(),
+                    Err(_) => self.line_utf8 = false,
+                }
+            }
+        }
+        self.pos = b;
+    }
+
+    fn read_error(&self, e: std::io::Error) -> ParseError {
+        let p = self.here();
+        ParseError::at(p.line, p.column, "-", format!("read error: {e}"))
+    }
+
+    /// Reads more input, keeping the unread bytes; false at the end.
+    fn fill(&mut self) -> Result<bool, ParseError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+            self.pos = 0;
+        }
+        if self.len == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.input.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.len += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.read_error(e)),
+            }
+        }
+    }
+
+    /// Skips a UTF-8 BOM (or decodes UTF-16 with its BOM, reading it all)
+    /// and the OFX 1.x header (`KEY:VALUE` lines), which ends at the first tag.
+    fn start(&mut self) -> Result<(), ParseError> {
+        self.started = true;
+        while self.len < 3 && self.fill()? {}
+        if self.buf[..self.len].starts_with(b"\xEF\xBB\xBF") {
+            self.pos = 3;
+        } else if self.buf[..self.len].starts_with(b"\xFF\xFE")
+            || self.buf[..self.len].starts_with(b"\xFE\xFF")
+        {
+            let mut all = self.buf[..self.len].to_vec();
+            self.input
+                .read_to_end(&mut all)
+                .map_err(|e| self.read_error(e))?;
+            self.buf = crate::unbom(&all).into_owned();
+            self.len = self.buf.len();
+            self.eof = true;
+        }
+        loop {
+            let p = self.pos;
+            match self.buf[p..self.len].iter().position(|&c| c == b'<') {
+                Some(i) => {
+                    self.advance(p, p + i);
+                    return Ok(());
+                }
+                None => {
+                    self.advance(p, self.len);
+                    if !self.fill()? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next token from the input (not from `ahead`).
+    fn lex(&mut self) -> Result<Option<Tok>, ParseError> {
+        if !self.started {
+            self.start()?;
+        }
+        loop {
+            if self.pos == self.len && !self.fill()? {
+                return Ok(None);
+            }
+            let p = self.pos;
+            if self.buf[p] != b'<' {
+                let end = match crate::xml::find(&self.buf[p..self.len], b'<') {
+                    Some(i) => p + i,
+                    None if self.eof => self.len,
+                    None => {
+                        self.fill()?;
+                        continue;
+                    }
+                };
+                let raw = &self.buf[p..end];
+                let Some(lead) = raw.iter().position(|c| !c.is_ascii_whitespace()) else {
+                    self.advance(p, end);
+                    continue;
+                };
                 let mut decoded = String::new();
                 decode_line(raw, &mut decoded);
-                out.push(Tok::Text {
-                    text: unescape(&decoded),
-                    at: i,
-                });
+                let text = unescape(decoded);
+                self.advance(p, p + lead);
+                let at = self.here();
+                self.advance(p + lead, end);
+                return Ok(Some(Tok::Text { text, at }));
             }
-            i = end;
-            continue;
-        }
-        let rest = &b[i..];
-        if rest.starts_with(b"<!--") {
-            let end =
-                find(b, i + 4, b"-->").ok_or_else(|| tag_err(b, i, "-", "unterminated comment"))?;
-            i = end + 3;
-        } else if rest.starts_with(b"<![CDATA[") {
-            let end = find(b, i + 9, b"]]>")
-                .ok_or_else(|| tag_err(b, i, "-", "unterminated CDATA section"))?;
-            let mut text = String::new();
-            decode_line(&b[i + 9..end], &mut text);
-            out.push(Tok::Text { text, at: i + 9 });
-            i = end + 3;
-        } else if rest.starts_with(b"<?") {
-            let end = find(b, i + 2, b"?>")
-                .ok_or_else(|| tag_err(b, i, "-", "unterminated processing instruction"))?;
-            i = end + 2;
-        } else if rest.starts_with(b"<!") {
-            let end = find(b, i + 2, b">")
-                .ok_or_else(|| tag_err(b, i, "-", "unterminated declaration"))?;
-            i = end + 1;
-        } else {
-            let end = b[i + 1..]
-                .iter()
-                .position(|&c| c == b'>' || c == b'<')
-                .map(|p| p + i + 1)
-                .filter(|&p| b[p] == b'>')
-                .ok_or_else(|| tag_err(b, i, "-", "unterminated tag: expected '>'"))?;
-            let mut inner = &b[i + 1..end];
+            let rest = &self.buf[p..self.len];
+            if rest.len() < 9 && !self.eof {
+                self.fill()?;
+                continue;
+            }
+            let at = self.here();
+            let unterminated = |what: &str| ParseError::at(at.line, at.column, "-", what);
+            // (offset of the terminator after `p`, its length)
+            let (skip, term): (usize, &[u8]) = if rest.starts_with(b"<!--") {
+                (4, b"-->")
+            } else if rest.starts_with(b"<![CDATA[") {
+                (9, b"]]>")
+            } else if rest.starts_with(b"<?") {
+                (2, b"?>")
+            } else if rest.starts_with(b"<!") {
+                (2, b">")
+            } else {
+                (0, b"")
+            };
+            if skip > 0 {
+                let Some(e) = find(&rest[skip..], term).map(|e| p + skip + e) else {
+                    if self.fill()? {
+                        continue;
+                    }
+                    return Err(unterminated(match skip {
+                        4 => "unterminated comment",
+                        9 => "unterminated CDATA section",
+                        _ if term == b"?>" => "unterminated processing instruction",
+                        _ => "unterminated declaration",
+                    }));
+                };
+                if skip == 9 {
+                    let mut text = String::new();
+                    decode_line(&self.buf[p + 9..e], &mut text);
+                    self.advance(p, p + 9);
+                    let at = self.here();
+                    self.advance(p + 9, e + 3);
+                    return Ok(Some(Tok::Text { text, at }));
+                }
+                self.advance(p, e + term.len());
+                continue;
+            }
+            let end = match rest[1..].iter().position(|&c| c == b'>' || c == b'<') {
+                Some(i) if rest[1 + i] == b'>' => p + 1 + i,
+                Some(_) => return Err(unterminated("unterminated tag: expected '>'")),
+                None => {
+                    if self.fill()? {
+                        continue;
+                    }
+                    return Err(unterminated("unterminated tag: expected '>'"));
+                }
+            };
+            let mut inner = &self.buf[p + 1..end];
             let closing = inner.first() == Some(&b'/');
             if closing {
                 inner = &inner[1..];
@@ -388,37 +548,153 @@ fn tokenize(b: &[u8]) -> Result<Vec<Tok>, ParseError> {
                     .iter()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b':'))
             {
-                return Err(tag_err(
-                    b,
-                    i,
+                return Err(ParseError::at(
+                    at.line,
+                    at.column,
                     "-",
-                    format!("invalid tag <{}>", String::from_utf8_lossy(&b[i + 1..end])),
+                    format!(
+                        "invalid tag <{}>",
+                        String::from_utf8_lossy(&self.buf[p + 1..end])
+                    ),
                 ));
             }
             // Namespace prefixes are ignored; OFX tag names are upper case.
             let local = match name.iter().rposition(|&c| c == b':') {
-                Some(p) => &name[p + 1..],
+                Some(i) => &name[i + 1..],
                 None => name,
             };
-            let name = String::from_utf8_lossy(local).to_ascii_uppercase();
-            out.push(if closing {
+            let name = intern(local);
+            self.advance(p, end + 1);
+            return Ok(Some(if closing {
                 Tok::End { name }
             } else {
-                Tok::Start { name, at: i, empty }
-            });
-            i = end + 1;
+                Tok::Start { name, at, empty }
+            }));
         }
     }
-    Ok(out)
+
+    /// Reads one more token into `ahead`; false at the end of input.
+    fn read_ahead(&mut self) -> Result<bool, ParseError> {
+        let Some(t) = self.lex()? else {
+            return Ok(false);
+        };
+        let seq = self.seq;
+        self.seq += 1;
+        if let (true, Tok::End { name }) = (self.indexed, &t) {
+            self.ends.entry(name.clone()).or_default().push_back(seq);
+        }
+        self.ahead.push_back((seq, t));
+        Ok(true)
+    }
+
+    fn next(&mut self) -> Result<Option<Tok>, ParseError> {
+        match self.ahead.pop_front() {
+            Some((seq, t)) => {
+                if self.indexed {
+                    if let Tok::End { name } = &t {
+                        if let Some(q) = self.ends.get_mut(name) {
+                            if q.front() == Some(&seq) {
+                                q.pop_front();
+                            }
+                            if q.is_empty() {
+                                self.ends.remove(name);
+                            }
+                        }
+                    }
+                    if self.ahead.is_empty() {
+                        self.ends.clear();
+                        self.indexed = false;
+                    }
+                }
+                Ok(Some(t))
+            }
+            None => {
+                self.seq += 1;
+                self.lex()
+            }
+        }
+    }
+
+    /// The next token without consuming it.
+    fn peek(&mut self) -> Result<Option<&Tok>, ParseError> {
+        if self.ahead.is_empty() && !self.read_ahead()? {
+            return Ok(None);
+        }
+        Ok(self.ahead.front().map(|(_, t)| t))
+    }
+
+    /// Whether `</name>` comes before the end tag of any of `open` (the
+    /// aggregates open around it): true if it does, false if one of those
+    /// comes first (or both at once) or neither comes at all. Reads ahead
+    /// as far as needed, no further.
+    fn closes_first<'a>(
+        &mut self,
+        name: &str,
+        open: impl Iterator<Item = &'a str> + Clone,
+    ) -> Result<bool, ParseError> {
+        if !self.indexed {
+            self.indexed = true;
+            for (seq, t) in &self.ahead {
+                if let Tok::End { name } = t {
+                    self.ends.entry(name.clone()).or_default().push_back(*seq);
+                }
+            }
+        }
+        loop {
+            let own = self.ends.get(name).and_then(|q| q.front().copied());
+            let outer = open
+                .clone()
+                .filter_map(|s| self.ends.get(s).and_then(|q| q.front().copied()))
+                .min();
+            match (own, outer) {
+                (Some(o), Some(e)) => return Ok(o < e),
+                (Some(_), None) => return Ok(true),
+                (None, Some(_)) => return Ok(false),
+                (None, None) => {
+                    if !self.read_ahead()? {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `t.trim()`, without looking at characters when both ends are ASCII
+/// and not white space.
+fn trim(t: &str) -> &str {
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(&a), Some(&z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => t,
+        _ => t.trim(),
+    }
+}
+
+/// An ASCII tag name, upper-cased: a static string for the names
+/// [`is_aggregate`] or [`leaf_name`] know, or else a new one.
+fn intern(name: &[u8]) -> Name {
+    let mut upper = [0u8; 24];
+    if let Some(u) = upper.get_mut(..name.len()) {
+        for (u, &c) in u.iter_mut().zip(name) {
+            *u = c.to_ascii_uppercase();
+        }
+        if let Ok(n) = std::str::from_utf8(u) {
+            if let Some(k) = leaf_name(n).or_else(|| aggregate_name(n)) {
+                return Cow::Borrowed(k);
+            }
+            return Cow::Owned(n.to_owned());
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(name).to_ascii_uppercase())
 }
 
 /// Decodes entities; an `&` that starts no known entity stays as it is.
-fn unescape(s: &str) -> String {
+fn unescape(s: String) -> String {
     if !s.contains('&') {
-        return s.to_owned();
+        return s;
     }
+
     let mut out = String::with_capacity(s.len());
-    let mut rest = s;
+    let mut rest = s.as_str();
     while let Some(p) = rest.find('&') {
         out.push_str(&rest[..p]);
         rest = &rest[p..];
@@ -462,85 +738,264 @@ fn unescape(s: &str) -> String {
 // ---------------------------------------------------------------------------
 // Elements
 
-/// Aggregates read here: always opened, whatever follows them.
-const AGGREGATES: &[&str] = &[
-    "OFX",
-    "SIGNONMSGSRSV1",
-    "SONRS",
-    "STATUS",
-    "FI",
-    "BANKMSGSRSV1",
-    "CREDITCARDMSGSRSV1",
-    "STMTTRNRS",
-    "CCSTMTTRNRS",
-    "STMTRS",
-    "CCSTMTRS",
-    "BANKACCTFROM",
-    "CCACCTFROM",
-    "BANKACCTTO",
-    "CCACCTTO",
-    "BANKTRANLIST",
-    "STMTTRN",
-    "PAYEE",
-    "CURRENCY",
-    "ORIGCURRENCY",
-    "LEDGERBAL",
-    "AVAILBAL",
-    "BALLIST",
-    "BAL",
-];
+/// Streams the statements of an OFX/QFX input, one `STMTRS`/`CCSTMTRS` at
+/// a time. After the last statement it yields an error if the input had no
+/// `<OFX>` element or no statement at all.
+pub struct OfxReader<R> {
+    lexer: Lexer<R>,
+    p: Parser,
+    /// Statements finished and not yet returned.
+    ready: VecDeque<Statement>,
+    /// Statements returned (or ready).
+    count: usize,
+    done: bool,
+}
 
-/// Leaves read here: always leaves, even when empty and unclosed.
-const LEAVES: &[&str] = &[
-    "TRNUID",
-    "CODE",
-    "SEVERITY",
-    "MESSAGE",
-    "CURDEF",
-    "BANKID",
-    "BRANCHID",
-    "ACCTID",
-    "ACCTTYPE",
-    "ACCTKEY",
-    "DTSTART",
-    "DTEND",
-    "TRNTYPE",
-    "DTPOSTED",
-    "DTUSER",
-    "DTAVAIL",
-    "TRNAMT",
-    "FITID",
-    "CORRECTFITID",
-    "CORRECTACTION",
-    "SRVRTID",
-    "CHECKNUM",
-    "REFNUM",
-    "SIC",
-    "PAYEEID",
-    "NAME",
-    "EXTDNAME",
-    "MEMO",
-    "CURSYM",
-    "CURRATE",
-    "BALAMT",
-    "DTASOF",
-    "MKTGINFO",
-    "DTSERVER",
-    "LANGUAGE",
-    "ORG",
-    "FID",
-];
+impl<R: Read> OfxReader<R> {
+    pub fn new(input: R, options: Options) -> Self {
+        OfxReader {
+            lexer: Lexer::new(input),
+            p: Parser {
+                options,
+                stack: Vec::new(),
+                trnuid: None,
+                stmt: None,
+                tx: None,
+                seen_ofx: false,
+                status: None,
+            },
+            ready: VecDeque::new(),
+            count: 0,
+            done: false,
+        }
+    }
+
+    /// Handles tokens until a statement is finished or the input ends.
+    fn step(&mut self) -> Result<bool, ParseError> {
+        let Some(tok) = self.lexer.next()? else {
+            self.finish_input()?;
+            return Ok(false);
+        };
+        let p = &mut self.p;
+        match tok {
+            Tok::Text { .. } => {} // Stray text between elements.
+            Tok::End { name } => {
+                if let Some(i) = p.stack.iter().rposition(|(s, _)| *s == name) {
+                    while p.stack.len() > i {
+                        let Some((s, _)) = p.stack.pop() else { break };
+                        if let Some(st) = p.close(&s)? {
+                            self.ready.push_back(st);
+                        }
+                    }
+                }
+            }
+            Tok::Start { name, at, empty } => {
+                let mut text: Option<(String, Pos)> = None;
+                while let Some(Tok::Text { .. }) = self.lexer.peek()? {
+                    let Some(Tok::Text { text: t, at: tat }) = self.lexer.next()? else {
+                        break;
+                    };
+                    match text.as_mut() {
+                        Some((s, _)) => s.push_str(&t),
+                        None => text = Some((t, tat)),
+                    }
+                }
+                let p = &mut self.p;
+                let has_text = text.as_ref().is_some_and(|(t, _)| !trim(t).is_empty());
+                let aggregate = !empty
+                    && (is_aggregate(&name)
+                        || (!has_text
+                            && leaf_name(&name).is_none()
+                            && self
+                                .lexer
+                                .closes_first(&name, p.stack.iter().map(|(s, _)| s.as_ref()))?));
+                if aggregate {
+                    if p.stack.len() >= MAX_DEPTH {
+                        return Err(p.err(at, &name, "elements nested too deeply"));
+                    }
+                    p.open(&name, at)?;
+                    p.stack.push((name, at));
+                } else {
+                    let value = match text {
+                        Some((t, tat)) if !empty => Val {
+                            text: match trim(&t) {
+                                v if v.len() == t.len() => t,
+                                v => v.to_owned(),
+                            },
+                            at: tat,
+                        },
+                        _ => Val {
+                            text: String::new(),
+                            at,
+                        },
+                    };
+                    p.leaf(&name, value);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// The end of input: what is still open.
+    fn finish_input(&mut self) -> Result<(), ParseError> {
+        let p = &mut self.p;
+        if let Some((name, at)) = p.stack.iter().find(|(s, _)| {
+            matches!(
+                s.as_ref(),
+                "STMTRS" | "CCSTMTRS" | "STMTTRN" | "BANKTRANLIST"
+            )
+        }) {
+            return Err(p.err(
+                *at,
+                name,
+                format!("the file ends inside <{name}>: it is truncated or </{name}> is missing"),
+            ));
+        }
+        // Close what is left open (an SGML file without `</OFX>`).
+        while let Some((s, _)) = p.stack.pop() {
+            if let Some(st) = p.close(&s)? {
+                self.ready.push_back(st);
+            }
+        }
+        if !p.seen_ofx {
+            return Err(ParseError::at(
+                1,
+                1,
+                "OFX",
+                "no <OFX> element: not an OFX or QFX file",
+            ));
+        }
+        if self.count + self.ready.len() == 0 {
+            let why = match &p.status {
+                Some(s) => format!(" (the server's status says: {s})"),
+                None => String::new(),
+            };
+            return Err(ParseError::at(
+                1,
+                1,
+                "STMTRS",
+                format!("no bank (STMTRS) or credit-card (CCSTMTRS) statement in the file{why}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Iterator for OfxReader<R> {
+    type Item = Result<Statement, ParseError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(s) = self.ready.pop_front() {
+                self.count += 1;
+                return Some(Ok(s));
+            }
+            if self.done {
+                return None;
+            }
+            match self.step() {
+                Ok(true) => {}
+                Ok(false) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    self.ready.clear();
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
+/// Aggregates read here: always opened, whatever follows them.
+fn is_aggregate(name: &str) -> bool {
+    aggregate_name(name).is_some()
+}
+
+/// [`is_aggregate`]'s names as `&'static str`.
+fn aggregate_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "OFX" => "OFX",
+        "SIGNONMSGSRSV1" => "SIGNONMSGSRSV1",
+        "SONRS" => "SONRS",
+        "STATUS" => "STATUS",
+        "FI" => "FI",
+        "BANKMSGSRSV1" => "BANKMSGSRSV1",
+        "CREDITCARDMSGSRSV1" => "CREDITCARDMSGSRSV1",
+        "STMTTRNRS" => "STMTTRNRS",
+        "CCSTMTTRNRS" => "CCSTMTTRNRS",
+        "STMTRS" => "STMTRS",
+        "CCSTMTRS" => "CCSTMTRS",
+        "BANKACCTFROM" => "BANKACCTFROM",
+        "CCACCTFROM" => "CCACCTFROM",
+        "BANKACCTTO" => "BANKACCTTO",
+        "CCACCTTO" => "CCACCTTO",
+        "BANKTRANLIST" => "BANKTRANLIST",
+        "STMTTRN" => "STMTTRN",
+        "PAYEE" => "PAYEE",
+        "CURRENCY" => "CURRENCY",
+        "ORIGCURRENCY" => "ORIGCURRENCY",
+        "LEDGERBAL" => "LEDGERBAL",
+        "AVAILBAL" => "AVAILBAL",
+        "BALLIST" => "BALLIST",
+        "BAL" => "BAL",
+        _ => return None,
+    })
+}
+
+/// Leaves read here: always leaves, even when empty and unclosed. The
+/// name as a `&'static str`, or `None` for any other name.
+fn leaf_name(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "TRNUID" => "TRNUID",
+        "CODE" => "CODE",
+        "SEVERITY" => "SEVERITY",
+        "MESSAGE" => "MESSAGE",
+        "CURDEF" => "CURDEF",
+        "BANKID" => "BANKID",
+        "BRANCHID" => "BRANCHID",
+        "ACCTID" => "ACCTID",
+        "ACCTTYPE" => "ACCTTYPE",
+        "ACCTKEY" => "ACCTKEY",
+        "DTSTART" => "DTSTART",
+        "DTEND" => "DTEND",
+        "TRNTYPE" => "TRNTYPE",
+        "DTPOSTED" => "DTPOSTED",
+        "DTUSER" => "DTUSER",
+        "DTAVAIL" => "DTAVAIL",
+        "TRNAMT" => "TRNAMT",
+        "FITID" => "FITID",
+        "CORRECTFITID" => "CORRECTFITID",
+        "CORRECTACTION" => "CORRECTACTION",
+        "SRVRTID" => "SRVRTID",
+        "CHECKNUM" => "CHECKNUM",
+        "REFNUM" => "REFNUM",
+        "SIC" => "SIC",
+        "PAYEEID" => "PAYEEID",
+        "NAME" => "NAME",
+        "EXTDNAME" => "EXTDNAME",
+        "MEMO" => "MEMO",
+        "CURSYM" => "CURSYM",
+        "CURRATE" => "CURRATE",
+        "BALAMT" => "BALAMT",
+        "DTASOF" => "DTASOF",
+        "MKTGINFO" => "MKTGINFO",
+        "DTSERVER" => "DTSERVER",
+        "LANGUAGE" => "LANGUAGE",
+        "ORG" => "ORG",
+        "FID" => "FID",
+        _ => return None,
+    })
+}
 
 /// A leaf's value and where it is.
 #[derive(Clone, Default)]
 struct Val {
     text: String,
-    at: usize,
+    at: Pos,
 }
 
 #[derive(Default)]
 struct Tx {
-    at: usize,
+    at: Pos,
     fields: Vec<(&'static str, Val)>,
     payee_name: Option<Val>,
     acct_to: Option<Val>,
@@ -561,17 +1016,22 @@ impl Tx {
             .map(|v| v.text.as_str())
             .filter(|t| !t.is_empty())
     }
+    /// [`Tx::text`], moved out.
+    fn take(&mut self, name: &str) -> Option<String> {
+        let (_, v) = self.fields.iter_mut().rev().find(|(n, _)| *n == name)?;
+        Some(std::mem::take(&mut v.text)).filter(|t| !t.is_empty())
+    }
 }
 
 #[derive(Default)]
 struct Bal {
     amount: Option<Val>,
     date: Option<Val>,
-    at: usize,
+    at: Pos,
 }
 
 struct Stmt {
-    at: usize,
+    at: Pos,
     tag: &'static str,
     reference: Option<String>,
     currency: Option<Val>,
@@ -582,13 +1042,10 @@ struct Stmt {
     txs: Vec<Tx>,
 }
 
-struct Parser<'a> {
-    bytes: &'a [u8],
+struct Parser {
     options: Options,
-    statements: Vec<Statement>,
-    warnings: Vec<ParseError>,
     /// Open aggregates: name and where their start tag is.
-    stack: Vec<(String, usize)>,
+    stack: Vec<(Name, Pos)>,
     trnuid: Option<String>,
     stmt: Option<Stmt>,
     tx: Option<Tx>,
@@ -599,113 +1056,37 @@ struct Parser<'a> {
 
 const MAX_DEPTH: usize = 64;
 
-impl Parser<'_> {
-    fn err(&self, at: usize, field: &str, message: impl Into<String>) -> ParseError {
-        tag_err(self.bytes, at, field, message)
+impl Parser {
+    fn err(&self, at: Pos, field: &str, message: impl Into<String>) -> ParseError {
+        ParseError::at(at.line, at.column, field, message)
     }
 
-    fn run(&mut self, tokens: &[Tok]) -> Result<(), ParseError> {
-        // Token indexes of each name's end tags, for the aggregate-or-leaf question.
-        let mut ends: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (n, t) in tokens.iter().enumerate() {
-            if let Tok::End { name, .. } = t {
-                ends.entry(name.as_str()).or_default().push(n);
-            }
-        }
-        let next_end = |name: &str, after: usize| -> Option<usize> {
-            let v = ends.get(name)?;
-            v.get(v.partition_point(|&n| n <= after)).copied()
+    /// The innermost open aggregate, when it is one the leaves are read in.
+    fn parent(&self) -> &'static str {
+        let Some((s, _)) = self.stack.last() else {
+            return "";
         };
-        let mut n = 0;
-        while n < tokens.len() {
-            match &tokens[n] {
-                Tok::Text { .. } => {} // Stray text between elements.
-                Tok::End { name, .. } => {
-                    if let Some(p) = self.stack.iter().rposition(|(s, _)| s == name) {
-                        while self.stack.len() > p {
-                            let (s, at) = self.stack.pop().unwrap_or_default();
-                            self.close(&s, at)?;
-                        }
-                    }
-                }
-                Tok::Start { name, at, empty } => {
-                    let at = *at;
-                    let mut text: Option<(String, usize)> = None;
-                    let mut m = n + 1;
-                    while let Some(Tok::Text { text: t, at: tat }) = tokens.get(m) {
-                        match text.as_mut() {
-                            Some((s, _)) => s.push_str(t),
-                            None => text = Some((t.clone(), *tat)),
-                        }
-                        m += 1;
-                    }
-                    let has_text = text.as_ref().is_some_and(|(t, _)| !t.trim().is_empty());
-                    let known_aggregate = AGGREGATES.contains(&name.as_str());
-                    let aggregate = !*empty
-                        && (known_aggregate
-                            || (!has_text && !LEAVES.contains(&name.as_str()) && {
-                                let own = next_end(name, n);
-                                let outer =
-                                    self.stack.iter().filter_map(|(s, _)| next_end(s, n)).min();
-                                match (own, outer) {
-                                    (Some(o), Some(e)) => o < e,
-                                    (Some(_), None) => true,
-                                    (None, _) => false,
-                                }
-                            }));
-                    if aggregate {
-                        if self.stack.len() >= MAX_DEPTH {
-                            return Err(self.err(at, name, "elements nested too deeply"));
-                        }
-                        self.stack.push((name.clone(), at));
-                        self.open(name, at)?;
-                    } else {
-                        let (value, vat) = match text {
-                            Some((t, tat)) if !*empty => {
-                                let lead = t.len() - t.trim_start().len();
-                                (t.trim().to_owned(), tat + lead)
-                            }
-                            _ => (String::new(), at),
-                        };
-                        self.leaf(
-                            name,
-                            Val {
-                                text: value,
-                                at: vat,
-                            },
-                        );
-                    }
-                    // Text after an aggregate's start tag is stray; skip it too.
-                    n = m;
-                    continue;
-                }
-            }
-            n += 1;
+        match s.as_ref() {
+            "STMTTRNRS" => "STMTTRNRS",
+            "CCSTMTTRNRS" => "CCSTMTTRNRS",
+            "STATUS" => "STATUS",
+            "STMTTRN" => "STMTTRN",
+            "PAYEE" => "PAYEE",
+            "BANKACCTTO" => "BANKACCTTO",
+            "CCACCTTO" => "CCACCTTO",
+            "CURRENCY" => "CURRENCY",
+            "ORIGCURRENCY" => "ORIGCURRENCY",
+            "STMTRS" => "STMTRS",
+            "CCSTMTRS" => "CCSTMTRS",
+            "BANKACCTFROM" => "BANKACCTFROM",
+            "CCACCTFROM" => "CCACCTFROM",
+            "LEDGERBAL" => "LEDGERBAL",
+            "AVAILBAL" => "AVAILBAL",
+            _ => "",
         }
-        if let Some((name, at)) = self.stack.iter().find(|(s, _)| {
-            matches!(
-                s.as_str(),
-                "STMTRS" | "CCSTMTRS" | "STMTTRN" | "BANKTRANLIST"
-            )
-        }) {
-            return Err(self.err(
-                *at,
-                name,
-                format!("the file ends inside <{name}>: it is truncated or </{name}> is missing"),
-            ));
-        }
-        // Close what is left open (an SGML file without `</OFX>`).
-        while let Some((s, at)) = self.stack.pop() {
-            self.close(&s, at)?;
-        }
-        Ok(())
     }
 
-    fn parent(&self) -> &str {
-        self.stack.last().map_or("", |(s, _)| s.as_str())
-    }
-
-    fn open(&mut self, name: &str, at: usize) -> Result<(), ParseError> {
+    fn open(&mut self, name: &str, at: Pos) -> Result<(), ParseError> {
         match name {
             "OFX" => self.seen_ofx = true,
             "STMTTRNRS" | "CCSTMTTRNRS" => self.trnuid = None,
@@ -770,8 +1151,8 @@ impl Parser<'_> {
     }
 
     fn leaf(&mut self, name: &str, v: Val) {
-        let parent = self.parent().to_owned();
-        match (parent.as_str(), name) {
+        let parent = self.parent();
+        match (parent, name) {
             ("STMTTRNRS" | "CCSTMTTRNRS", "TRNUID") => {
                 self.trnuid = Some(v.text.clone()).filter(|t| !t.is_empty())
             }
@@ -787,9 +1168,9 @@ impl Parser<'_> {
             _ => {}
         }
         if let Some(tx) = self.tx.as_mut() {
-            match (parent.as_str(), name) {
+            match (parent, name) {
                 ("STMTTRN", _) => {
-                    if let Some(&n) = LEAVES.iter().find(|&&l| l == name) {
+                    if let Some(n) = leaf_name(name) {
                         tx.fields.push((n, v));
                     }
                 }
@@ -812,7 +1193,7 @@ impl Parser<'_> {
         let Some(s) = self.stmt.as_mut() else {
             return;
         };
-        match (parent.as_str(), name) {
+        match (parent, name) {
             ("STMTRS" | "CCSTMTRS", "CURDEF") => s.currency = Some(v),
             ("STMTRS" | "CCSTMTRS", "MKTGINFO") => {
                 s.information = Some(v.text).filter(|t| !t.is_empty())
@@ -836,7 +1217,8 @@ impl Parser<'_> {
         }
     }
 
-    fn close(&mut self, name: &str, _at: usize) -> Result<(), ParseError> {
+    /// Closes the aggregate `name`; a finished statement is returned.
+    fn close(&mut self, name: &str) -> Result<Option<Statement>, ParseError> {
         match name {
             "STMTTRN" => {
                 if let (Some(tx), Some(s)) = (self.tx.take(), self.stmt.as_mut()) {
@@ -845,16 +1227,15 @@ impl Parser<'_> {
             }
             "STMTRS" | "CCSTMTRS" => {
                 if let Some(s) = self.stmt.take() {
-                    let statement = self.finish(s)?;
-                    self.statements.push(statement);
+                    return self.finish(s).map(Some);
                 }
             }
             _ => {}
         }
-        Ok(())
+        Ok(None)
     }
 
-    fn finish(&mut self, s: Stmt) -> Result<Statement, ParseError> {
+    fn finish(&self, s: Stmt) -> Result<Statement, ParseError> {
         let currency = match &s.currency {
             Some(v) => Currency::new(&v.text).map_err(|_| {
                 self.err(
@@ -891,7 +1272,7 @@ impl Parser<'_> {
             })?,
         };
         let mut transactions = Vec::with_capacity(s.txs.len());
-        for tx in &s.txs {
+        for tx in s.txs {
             transactions.push(self.entry(tx, currency)?);
         }
         let closing_balance = s
@@ -941,7 +1322,7 @@ impl Parser<'_> {
             .map_err(|m| self.err(v.at, field, m))
     }
 
-    fn entry(&self, tx: &Tx, currency: Currency) -> Result<Entry, ParseError> {
+    fn entry(&self, mut tx: Tx, currency: Currency) -> Result<Entry, ParseError> {
         let posted = tx
             .get("DTPOSTED")
             .ok_or_else(|| self.err(tx.at, "DTPOSTED", "<STMTTRN> without DTPOSTED"))?;
@@ -1002,31 +1383,27 @@ impl Parser<'_> {
                 details.push((key.to_owned(), t.to_owned()));
             }
         }
-        let name = tx
-            .payee_name
-            .as_ref()
-            .map(|v| v.text.as_str())
-            .filter(|t| !t.is_empty())
-            .or_else(|| tx.text("NAME"));
-        let description = tx.text("MEMO").or(name).unwrap_or("").to_owned();
+        // The strings are moved out of `tx` (it is not used again).
+        let name = match tx.payee_name.take().filter(|v| !v.text.is_empty()) {
+            Some(v) => Some(v.text),
+            None => tx.take("NAME"),
+        };
+        let description = tx.take("MEMO").or_else(|| name.clone()).unwrap_or_default();
+        let reference = match tx.take("REFNUM") {
+            Some(r) => Some(r),
+            None => tx.take("CHECKNUM"),
+        };
         Ok(Entry {
             booking_date,
             value_date,
             amount,
             reversal: false,
-            reference: tx
-                .text("REFNUM")
-                .or_else(|| tx.text("CHECKNUM"))
-                .map(str::to_owned),
-            bank_reference: tx.text("FITID").map(str::to_owned),
-            transaction_code: tx.text("TRNTYPE").map(str::to_owned),
+            reference,
+            bank_reference: tx.take("FITID"),
+            transaction_code: tx.take("TRNTYPE"),
             description,
-            counterparty: name.map(str::to_owned),
-            counterparty_account: tx
-                .acct_to
-                .as_ref()
-                .map(|v| v.text.clone())
-                .filter(|t| !t.is_empty()),
+            counterparty: name,
+            counterparty_account: tx.acct_to.take().map(|v| v.text).filter(|t| !t.is_empty()),
             supplementary: None,
             details,
         })
@@ -1102,10 +1479,10 @@ mod tests {
     #[test]
     fn entities_and_bare_ampersands() {
         assert_eq!(
-            unescape("AT&T &amp; B&lt;C&gt; &#233;&#xE9; &quot;x&quot;"),
+            unescape("AT&T &amp; B&lt;C&gt; &#233;&#xE9; &quot;x&quot;".to_owned()),
             "AT&T & B<C> éé \"x\""
         );
-        assert_eq!(unescape("a & b &bogus; &"), "a & b &bogus; &");
+        assert_eq!(unescape("a & b &bogus; &".to_owned()), "a & b &bogus; &");
     }
 
     #[test]

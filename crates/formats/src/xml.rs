@@ -83,7 +83,7 @@ fn is_space(b: u8) -> bool {
 
 /// The first `needle` in `hay`, eight bytes at a time.
 #[inline]
-fn find(hay: &[u8], needle: u8) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: u8) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let pattern = LO * u64::from(needle);

@@ -417,3 +417,40 @@ fn detection_does_not_take_times_for_mt940_tags() {
     assert_eq!(Format::detect(text), Some(Format::Csv));
     assert_eq!(Format::detect(b"a,b\nc,d\n"), None);
 }
+
+/// Serves its bytes a few at a time.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn reading_line_by_line_in_small_pieces_gives_the_same_statements() {
+    let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("csv_")
+        {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let want = anumati_formats::csv::parse_bytes(&bytes, Options::default());
+        for step in [1, 3, 4096] {
+            let got = anumati_formats::csv::parse(Trickle(&bytes, step), Options::default());
+            assert_eq!(got, want, "{} in pieces of {step}", path.display());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 9);
+}

@@ -474,3 +474,72 @@ fn lower_case_tags_and_namespaces_are_tolerated() {
     let parsed = parse_bytes(text.as_bytes(), Options::default()).unwrap();
     assert_eq!(parsed.statements[0].account, "A");
 }
+
+/// Serves its bytes a few at a time, then (if `fail`) a read error.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+    fail: bool,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.bytes.is_empty() && self.fail {
+            return Err(std::io::Error::other("disk on fire"));
+        }
+        let n = self.step.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn reading_in_small_pieces_gives_the_same_statements() {
+    for name in [
+        "ofx1_sgml_checking.ofx",
+        "ofx1_sgml_quirks.ofx",
+        "ofx2_bom_crlf.ofx",
+        "ofx2_multi.ofx",
+        "ofx_charset_lies_cp1252.ofx",
+        "ofx_dates_zones.ofx",
+        "qfx_card.qfx",
+    ] {
+        let bytes = fixture(name);
+        let want = parse_bytes(&bytes, Options::default()).unwrap();
+        for step in [1, 2, 7, 4096] {
+            let got = anumati_formats::ofx::parse(
+                Trickle {
+                    bytes: &bytes,
+                    step,
+                    fail: false,
+                },
+                Options::default(),
+            )
+            .unwrap();
+            assert_eq!(got, want, "{name} in pieces of {step}");
+        }
+    }
+}
+
+#[test]
+fn statements_stream_before_the_rest_of_the_file_is_read() {
+    let bytes = fixture("ofx2_multi.ofx");
+    let text = String::from_utf8_lossy(&bytes);
+    // Everything up to the end of the first statement, then a read error.
+    let cut = text.find("</STMTRS>").unwrap() + "</STMTRS>".len();
+    let mut reader = anumati_formats::ofx::OfxReader::new(
+        Trickle {
+            bytes: &bytes[..cut],
+            step: 64,
+            fail: true,
+        },
+        Options::default(),
+    );
+    let first = reader.next().unwrap().unwrap();
+    let want = parse_bytes(&bytes, Options::default()).unwrap();
+    assert_eq!(first, want.statements[0]);
+    let e = reader.next().unwrap().unwrap_err();
+    assert!(e.message.contains("disk on fire"), "{e}");
+    assert!(reader.next().is_none());
+}
