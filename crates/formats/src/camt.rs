@@ -830,6 +830,14 @@ impl<R: BufRead> CamtReader<R> {
         }
     }
 
+    /// [`CamtReader::value`] as bytes (no UTF-8 check for raw text).
+    fn value_bytes(&self) -> &[u8] {
+        match self.mode {
+            Text::Raw => &self.raw,
+            _ => self.text.trim().as_bytes(),
+        }
+    }
+
     #[cold]
     fn currency_attribute(&mut self, attrs: std::ops::Range<usize>) -> Result<(), ParseError> {
         let a = self.xml.bytes(attrs);
@@ -913,12 +921,11 @@ impl<R: BufRead> CamtReader<R> {
         let ccy = self
             .ccy
             .ok_or_else(|| self.err("amount without a Ccy attribute"))?;
-        parse_amount(self.value().as_bytes(), ccy).map_err(|m| self.err(m))
+        parse_amount(self.value_bytes(), ccy).map_err(|m| self.err(m))
     }
 
     fn date(&self) -> Result<Date, ParseError> {
-        let t = self.value();
-        let b = t.as_bytes();
+        let b = self.value_bytes();
         // `YYYY-MM-DD`, the only form camt uses, without the general parser.
         if b.len() >= 10
             && b[4] == b'-'
@@ -934,16 +941,17 @@ impl<R: BufRead> CamtReader<R> {
                 return Ok(d);
             }
         }
+        let t = self.value();
         t.get(..10)
             .and_then(|d| d.parse::<Date>().ok())
             .ok_or_else(|| self.err(format!("invalid date {t:?}")))
     }
 
     fn indicator(&self) -> Result<bool, ParseError> {
-        match self.value() {
-            "DBIT" => Ok(true),
-            "CRDT" => Ok(false),
-            t => Err(self.err(format!("expected CRDT or DBIT, found {t:?}"))),
+        match self.value_bytes() {
+            b"DBIT" => Ok(true),
+            b"CRDT" => Ok(false),
+            _ => Err(self.err(format!("expected CRDT or DBIT, found {:?}", self.value()))),
         }
     }
 

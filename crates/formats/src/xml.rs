@@ -283,6 +283,36 @@ impl<R: Read> Scanner<R> {
                                 empty: true,
                             });
                         }
+                        // Attributes: up to the first `>` outside quotes
+                        // (a `<` outside quotes is left to the general way).
+                        b' ' | b'\t' | b'\r' | b'\n'
+                            if !closing && b[from] != b'?' && b[from] != b'!' =>
+                        {
+                            let mut quote = 0u8;
+                            let mut j = i;
+                            while let Some(&c) = b.get(j) {
+                                if quote != 0 {
+                                    if c == quote {
+                                        quote = 0;
+                                    }
+                                } else if c == b'"' || c == b'\'' {
+                                    quote = c;
+                                } else if c == b'>' || c == b'<' {
+                                    break;
+                                }
+                                j += 1;
+                            }
+                            if b.get(j) == Some(&b'>') {
+                                let empty = b[j - 1] == b'/';
+                                self.pos = j + 1;
+                                return Ok(Tok::Start {
+                                    name: from..i,
+                                    local,
+                                    attrs: i..j - usize::from(empty),
+                                    empty,
+                                });
+                            }
+                        }
                         _ => {}
                     }
                 }
