@@ -8,6 +8,8 @@
 //! same way under the same artefact checks, locks or unlocks the consented
 //! accounts' cards and answers with their ids, masked PANs and lock states
 //! only. Routes for the consent manager need `x-client-assertion`. The
+//! payment initiator's routes (`/v1/payments/...`, [`crate::payments_api`])
+//! need the initiator's own `x-client-assertion`. The
 //! OpenAPI document is served at `/openapi.json` (mounted under `/bank`).
 
 use anumati_domain::{AccountId, AccountKind, CustomerId};
@@ -29,10 +31,42 @@ use crate::{BankError, BankNode};
 #[openapi(
     info(
         title = "anumati bank node",
-        description = "Consent-gated account data (data provider)."
+        description = "Consent-gated account data (data provider) and payment initiation (UK Open Banking-shaped domestic payment consents with a one-time code)."
     ),
-    paths(jwks, fi_fetch, lock_cards, customer_auth, consent_notification),
+    paths(
+        jwks,
+        fi_fetch,
+        lock_cards,
+        customer_auth,
+        consent_notification,
+        crate::payments_api::create_consent,
+        crate::payments_api::get_consent,
+        crate::payments_api::cancel_consent,
+        crate::payments_api::authorise_consent,
+        crate::payments_api::submit_payment,
+        crate::payments_api::get_payment,
+        crate::payments_api::list_beneficiaries,
+        crate::payments_api::add_beneficiary
+    ),
     components(schemas(
+        crate::payments::ConsentRequest,
+        crate::payments::ConsentRequestData,
+        crate::payments::Initiation,
+        crate::payments::ObAmount,
+        crate::payments::ObAccount,
+        crate::payments::ObRemittance,
+        crate::payments::ConsentResponse,
+        crate::payments::ConsentData,
+        crate::payments::Charge,
+        crate::payments::CreditorDisplay,
+        crate::payments::ScaStatus,
+        crate::payments::AuthoriseRequest,
+        crate::payments::PaymentRequest,
+        crate::payments::PaymentRequestData,
+        crate::payments::PaymentResponse,
+        crate::payments::PaymentData,
+        crate::payments::Beneficiary,
+        crate::payments::NewBeneficiary,
         Jwks,
         FiRequest,
         crate::fi::FiRange,
@@ -58,6 +92,7 @@ pub fn router(node: BankNode) -> Router {
         .route("/v1/customer-auth", post(customer_auth))
         .route("/v1/consent-notifications", post(consent_notification))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .merge(crate::payments_api::routes())
         .with_state(node)
 }
 

@@ -235,8 +235,12 @@ impl BankNode {
         for account in accounts {
             let summary = if artefact.consent_types.contains(&ConsentType::Summary) {
                 let booked = self.store().booked_balance(&account).await?;
+                let held = self.store().held_amount(&account).await?;
+                // What the customer can spend: booked less pending card
+                // holds, plus the overdraft or credit line.
                 let available = booked
-                    .checked_add(account.limit)
+                    .checked_sub(held)
+                    .and_then(|b| b.checked_add(account.limit))
                     .map_err(|e| BankError::BadRequest(e.to_string()))?;
                 Some(Summary { booked, available })
             } else {

@@ -21,9 +21,14 @@ pub mod api;
 pub mod cards;
 pub mod fi;
 pub mod import;
+pub mod ledger;
+pub mod payments;
+pub mod payments_api;
 pub mod sim;
 pub mod store;
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use anumati_domain::consent::{ConsentArtefact, ConsentRefusal, TimeUnit};
@@ -79,6 +84,10 @@ struct Inner {
     /// The consent manager's public keys; set once the consent manager is known.
     consent_manager_keys: RwLock<KeySet>,
     consent_manager_id: String,
+    /// Payment initiators (the chat app) by client id, and their keys.
+    payment_clients: RwLock<HashMap<String, KeySet>>,
+    /// Whether the demo's "phone" page (`GET /phone`) shows SMS messages.
+    phone_page: AtomicBool,
     clock: SharedClock,
 }
 
@@ -98,6 +107,8 @@ impl BankNode {
                 cursor_key: rand::random(),
                 consent_manager_keys: RwLock::new(KeySet::new()),
                 consent_manager_id: consent_manager_id.into(),
+                payment_clients: RwLock::new(HashMap::new()),
+                phone_page: AtomicBool::new(false),
                 clock,
             }),
         }
@@ -154,6 +165,53 @@ impl BankNode {
         )
         .map_err(|e| BankError::Unauthenticated(e.to_string()))?;
         Ok(())
+    }
+
+    /// Trusts a payment initiator (the chat app): its client id and keys.
+    pub fn trust_payment_client(&self, client_id: impl Into<String>, keys: KeySet) {
+        self.inner
+            .payment_clients
+            .write()
+            .expect("key lock")
+            .insert(client_id.into(), keys);
+    }
+
+    /// Verifies a payment initiator's `x-client-assertion` (issuer = its
+    /// client id, audience = this bank) and returns its client id.
+    pub fn authenticate_payment_client(
+        &self,
+        assertion: Option<&str>,
+    ) -> Result<String, BankError> {
+        let token = assertion.ok_or(BankError::MissingHeader("x-client-assertion"))?;
+        let claimed: anumati_wire::jws::ClientAssertion = anumati_wire::jws::peek_unverified(token)
+            .map_err(|e| BankError::Unauthenticated(e.to_string()))?;
+        let keys = self
+            .inner
+            .payment_clients
+            .read()
+            .expect("key lock")
+            .get(&claimed.iss)
+            .cloned()
+            .ok_or_else(|| BankError::Unauthenticated("unknown payment client".into()))?;
+        let verified = anumati_wire::jws::ClientAssertion::verify(
+            token,
+            &keys,
+            &claimed.iss,
+            &self.inner.id,
+            self.now().as_second(),
+        )
+        .map_err(|e| BankError::Unauthenticated(e.to_string()))?;
+        Ok(verified.iss)
+    }
+
+    /// Shows (or hides) the demo's simulated phone page, `GET /phone?login=`.
+    /// Off by default: it prints one-time codes, so only a demo turns it on.
+    pub fn enable_phone_page(&self, on: bool) {
+        self.inner.phone_page.store(on, Ordering::Relaxed);
+    }
+
+    pub(crate) fn phone_page_enabled(&self) -> bool {
+        self.inner.phone_page.load(Ordering::Relaxed)
     }
 
     /// Verifies that a signed payload came from the consent manager.

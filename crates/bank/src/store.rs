@@ -30,6 +30,9 @@ pub struct TransactionPage {
 #[derive(Debug, Clone)]
 pub struct BankStore {
     pool: SqlitePool,
+    /// Serialises the ledger's read-then-post writers in this process, so
+    /// they queue here instead of spinning on SQLite's busy handler.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -38,11 +41,20 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
 
 impl BankStore {
     pub fn new(pool: SqlitePool) -> Self {
-        BankStore { pool }
+        BankStore {
+            pool,
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Taken by every writer that reads balances and then posts (with
+    /// `BEGIN IMMEDIATE`), held until its transaction ends.
+    pub(crate) async fn write_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writer.lock().await
     }
 
     pub async fn customer_count(&self) -> Result<i64, StoreError> {
@@ -176,19 +188,27 @@ impl BankStore {
         Ok(cards)
     }
 
-    /// The booked balance: the opening balance plus every posted transaction.
+    /// The booked balance: the sum of the account's postings in the
+    /// double-entry ledger ([`crate::ledger`]), opening balance included.
     /// Derived on every read, never stored, so it cannot drift from the postings.
     pub async fn booked_balance(&self, account: &Account) -> Result<Money, StoreError> {
-        let (opening, sum): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT a.opening_balance_minor, (SELECT SUM(t.amount_minor) FROM transactions t WHERE t.account_id = a.id) FROM accounts a WHERE a.id = ?",
+        let sum: Option<i64> =
+            sqlx::query_scalar("SELECT SUM(amount_minor) FROM postings WHERE account_id = ?")
+                .bind(account.id.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Money::from_minor(sum.unwrap_or(0), account.currency))
+    }
+
+    /// The amount of the account's pending card holds.
+    pub async fn held_amount(&self, account: &Account) -> Result<Money, StoreError> {
+        let sum: Option<i64> = sqlx::query_scalar(
+            "SELECT SUM(amount_minor) FROM holds WHERE account_id = ? AND status = 'pending'",
         )
         .bind(account.id.as_str())
         .fetch_one(&self.pool)
         .await?;
-        let total = opening
-            .checked_add(sum.unwrap_or(0))
-            .ok_or_else(|| corrupt("balance overflows"))?;
-        Ok(Money::from_minor(total, account.currency))
+        Ok(Money::from_minor(sum.unwrap_or(0), account.currency))
     }
 
     /// Transactions booked in `[from, to]`, newest first, keyset-paginated.
