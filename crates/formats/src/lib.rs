@@ -112,11 +112,15 @@
 //!
 //! # Memory
 //!
-//! [`mt940::Mt940Reader`] and [`camt::CamtReader`] stream over a
-//! [`std::io::BufRead`] (camt with a pull tokenizer of its own, no DOM) and hold one
-//! statement at a time, so memory is flat in the file's size (it grows with
-//! the largest single statement). OFX and CSV files are read whole (they are
-//! small, and a CSV is one statement anyway).
+//! [`mt940::Mt940Reader`], [`camt::CamtReader`] and [`ofx::OfxReader`]
+//! stream over a reader (camt with a pull tokenizer of its own, no DOM; OFX
+//! with a lexer that reads ahead only as far as an SGML tag's kind needs)
+//! and hold one statement at a time, so memory is flat in the file's size
+//! (it grows with the largest single statement). [`csv::parse`] reads line
+//! by line but keeps every row until the end: the date order, the decimal
+//! separator and the running-balance check need them all, and a CSV is one
+//! statement per account anyway. [`parse_reader`] dispatches over a reader
+//! as [`parse_bytes`] does over bytes.
 
 use std::fmt;
 
@@ -156,6 +160,35 @@ pub fn parse_bytes(
             "-",
             "unknown format: neither MT940/MT942, camt.052/053/054, OFX/QFX nor a CSV with a recognised header row",
         )),
+    }
+}
+
+/// Parses what `input` yields, streaming, in `format` or in the format
+/// [`Format::detect`] finds in the bytes `input` has buffered at first
+/// (a `BufReader` over a file holds its first 8 KiB). Memory stays flat in
+/// the input's size for MT940, camt and OFX beyond the statements returned
+/// (use their readers to take one statement at a time); a CSV keeps its
+/// rows until the end.
+pub fn parse_reader<R: std::io::BufRead>(
+    mut input: R,
+    format: Option<Format>,
+    options: Options,
+) -> Result<Parsed, ParseError> {
+    let format = match format {
+        Some(f) => Some(f),
+        None => {
+            let head = input
+                .fill_buf()
+                .map_err(|e| ParseError::at(1, 1, "-", format!("read error: {e}")))?;
+            Format::detect(head)
+        }
+    };
+    match format {
+        Some(Format::Mt940 | Format::Mt942) => mt940::parse(input, options),
+        Some(Format::Camt052 | Format::Camt053 | Format::Camt054) => camt::parse(input, options),
+        Some(Format::Ofx) => ofx::parse(input, options),
+        Some(Format::Csv) => csv::parse(input, options),
+        None => parse_bytes(b"", None, options),
     }
 }
 

@@ -69,9 +69,15 @@
 //!
 //! # Memory
 //!
-//! The whole input is read (OFX files are small); positions in errors are
-//! `line:column` of the offending value (or tag) and the field is the tag
-//! name, such as `TRNAMT`.
+//! [`OfxReader`] streams: one buffer (64 KiB, grown only for a longer
+//! single token), the statement being read, and the tokens read ahead to
+//! tell an unknown SGML tag's kind — as far as the first end tag of it or
+//! of an aggregate open around it (for a malformed file, such as an
+//! unclosed unknown tag with no end tag after it, that can be the rest of
+//! the file). Positions in errors are `line:column` of the offending value
+//! (or tag), counted as the input is read, and the field is the tag name,
+//! such as `TRNAMT`. A tokenizing error is reported where it is met, after
+//! any statement before it.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};

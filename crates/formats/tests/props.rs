@@ -436,3 +436,27 @@ mod csv_fuzz {
         }
     }
 }
+
+mod reader {
+    use anumati_formats::{parse_bytes, parse_reader, Options};
+
+    /// Every fixture parses the same from a reader, format detected or given.
+    #[test]
+    fn parse_reader_agrees_with_parse_bytes_on_every_fixture() {
+        let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let want = parse_bytes(&bytes, None, Options::default());
+            let file = std::fs::File::open(&path).unwrap();
+            let got = parse_reader(std::io::BufReader::new(file), None, Options::default());
+            assert_eq!(got, want, "{}", path.display());
+            let format = anumati_formats::Format::detect(&bytes);
+            let got = parse_reader(&bytes[..], format, Options::default());
+            assert_eq!(got, want, "{}", path.display());
+            n += 1;
+        }
+        assert!(n > 20);
+    }
+}
