@@ -10,6 +10,7 @@ use anumati_store::DataDir;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
+mod fraud;
 mod nlu;
 
 #[derive(Parser)]
@@ -70,6 +71,9 @@ enum Command {
     /// The intent classifier: train, evaluate, split data, predict.
     #[command(subcommand)]
     Nlu(nlu::NluCommand),
+    /// Fraud detection: evaluate the detector on a simulated period.
+    #[command(subcommand)]
+    Fraud(fraud::FraudCommand),
 }
 
 #[derive(Subcommand)]
@@ -213,6 +217,10 @@ struct SimArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Instead of filling a bank, write card authorisations and (apart)
+    /// their fraud labels into --data DIR, for `anumati fraud eval`.
+    #[arg(long, value_enum)]
+    profile: Option<fraud::SimProfile>,
 }
 
 #[derive(Args)]
@@ -399,6 +407,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bank_balances(&data_dir(&data, &config), &login, json).await
         }
         Command::Nlu(command) => nlu::run(command),
+        Command::Fraud(command) => {
+            init_tracing("warn");
+            fraud::run(command)
+        }
     }
 }
 
@@ -436,6 +448,13 @@ async fn populate(
 }
 
 async fn simulate(args: SimArgs, config: &Config) -> anyhow::Result<()> {
+    if let Some(profile) = args.profile {
+        let Some(dir) = args.data.data.as_deref() else {
+            bail!("--profile writes files: give --data DIR");
+        };
+        let (seed, customers, months) = (args.seed, args.customers, args.months);
+        return fraud::simulate(profile, seed, customers, months, args.end, dir, args.json);
+    }
     let data = DataDir::open_or_create(data_dir(&args.data, config))?;
     let system = System::open(data).await?;
     let params = SimParams {
