@@ -1109,7 +1109,7 @@ impl BankNode {
             format!(" + fee {fee}")
         };
         let sms = format!(
-            "anumati bank: {code} is your code to pay {amount}{fee_text} to {} ({}). It expires in {} minutes. Never share it.",
+            "anumati bank: {code} is your code to pay {amount}{fee_text} to {}, {}. It expires in {} minutes. Never share it.",
             creditor.display.name,
             creditor.display.masked_identification,
             OTP_LIFETIME.as_mins()

@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod fraud;
 mod nlu;
+mod payments;
 
 #[derive(Parser)]
 #[command(
@@ -140,6 +141,15 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Payments per second and latency through the bank's payment API (embedded).
+    Payments {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long, default_value_t = 2_000)]
+        payments: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
     /// Time `audit verify` over a log filled to ENTRIES entries.
     Audit {
         #[command(flatten)]
@@ -265,6 +275,22 @@ enum ConsentCommand {
 
 #[derive(Subcommand)]
 enum BankCommand {
+    /// Check every ledger invariant; exits non-zero on a violation.
+    Verify {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The SMS the bank sent to a customer (the simulated phone).
+    Outbox {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long = "as", value_name = "LOGIN")]
+        login: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Balances of a customer's accounts, straight from the ledger.
     Balances {
         #[command(flatten)]
@@ -407,6 +433,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bank_balances(&data_dir(&data, &config), &login, json).await
         }
         Command::Nlu(command) => nlu::run(command),
+        Command::Bank(BankCommand::Verify { data, json }) => {
+            init_tracing("warn");
+            payments::verify(&data_dir(&data, &config), json).await
+        }
+        Command::Bank(BankCommand::Outbox { data, login, json }) => {
+            init_tracing("warn");
+            payments::outbox(&data_dir(&data, &config), &login, json).await
+        }
+        Command::Bench(BenchCommand::Payments {
+            data,
+            payments,
+            concurrency,
+        }) => {
+            init_tracing("error");
+            let report =
+                payments::bench(&data_dir(&data, &config), payments, concurrency.max(1)).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Fraud(command) => {
             init_tracing("warn");
             fraud::run(command)

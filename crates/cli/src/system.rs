@@ -125,6 +125,15 @@ impl System {
             clock.clone(),
         );
         app.trust_bank(key_set(&bank_peer).await?);
+        // The chat app initiates payments at the bank as a client of its own;
+        // the demo's phone page shows the bank's SMS; unfinished payments
+        // are brought to a final state before anything else runs.
+        let app_jwk = app.public_jwk();
+        let mut app_keys = KeySet::new();
+        app_keys.insert(app_jwk.kid.clone(), app_jwk.verifying_key()?);
+        bank.trust_payment_client(app.id(), app_keys);
+        bank.enable_phone_page(true);
+        bank.recover_payments().await?;
         app.trust_consent_manager(cm_keys);
         consent.connect_consumer(
             app.id(),
@@ -161,6 +170,7 @@ impl System {
     pub async fn run_lifetimes_once(&self) -> anyhow::Result<()> {
         self.consent.expire_due().await?;
         self.app.run_lifetimes().await?;
+        self.bank.recover_payments().await?;
         Ok(())
     }
 
