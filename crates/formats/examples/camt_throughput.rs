@@ -10,6 +10,18 @@ use std::time::Instant;
 use anumati_formats::camt::CamtReader;
 use anumati_formats::Options;
 
+/// User plus system CPU time of this process so far, from /proc (Linux,
+/// in clock ticks of 1/100 s): on a loaded machine this, not the wall
+/// clock, is the time the parser had the core for.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which is in parentheses).
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -94,6 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed()
     );
     let rss_before = peak_rss_kib();
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let reader = CamtReader::new(
         BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?),
@@ -111,6 +124,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         transactions as f64 / elapsed.as_secs_f64(),
         size as f64 / 1_048_576.0 / elapsed.as_secs_f64()
     );
+    if let (Some(before), Some(after)) = (cpu_before, cpu_seconds()) {
+        let cpu = after - before;
+        println!(
+            "CPU time (user + system) {cpu:.2} s: {:.0} transactions per CPU second",
+            transactions as f64 / cpu
+        );
+    }
     if let (Some(before), Some(after)) = (rss_before, peak_rss_kib()) {
         println!("peak RSS: {before} KiB before parsing, {after} KiB after parsing");
     }
