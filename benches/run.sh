@@ -30,3 +30,11 @@ echo "== audit verify over 1,000,000 log entries"
 
 echo "== statement parsing against mt-940, pycamt and ofxtools (200,000 entries per format; first run needs PyPI for its virtualenv)"
 benches/compare/run.sh 200000 "$W/compare"
+
+echo "== fraud: the handbook's simulation, scoring on one core, the handbook protocol (5 seeds, scoring 5 runs each)"
+SEEDS=1,2,3,4,5 RUNS=5 cargo bench -p anumati-fraud --bench fraud
+for i in 1 2 3; do
+  rm -rf "$W/fraud-hb"
+  "$A" simulate --profile handbook --seed 1 --data "$W/fraud-hb"
+  "$A" fraud eval --data "$W/fraud-hb" --json
+done

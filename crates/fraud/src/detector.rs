@@ -553,10 +553,13 @@ impl Detector {
                     currencies: Recent::new(),
                 });
             let home = *c.home.get_or_insert(currency);
-            let (n1h, _) = c.min5.last(m5, 12);
-            let (n24, s24) = c.hours.last(h, 24);
+            c.min5.advance(m5);
+            c.hours.advance(h);
+            c.days.advance(d);
+            let (n1h, _) = c.min5.totals();
+            let (n24, s24) = c.hours.totals();
             let (n7, s7) = c.days.last(d, 7);
-            let (n30, s30) = c.days.last(d, 30);
+            let (n30, s30) = c.days.totals();
             x[f::CUST_N_1H] = f64::from(n1h);
             x[f::CUST_N_24H] = f64::from(n24);
             x[f::CUST_N_7D] = f64::from(n7);
@@ -626,7 +629,8 @@ impl Detector {
                 small_next: 0,
                 place: None,
             });
-            let (n1h, _) = card.min5.last(m5, 12);
+            card.min5.advance(m5);
+            let (n1h, _) = card.min5.totals();
             x[f::CARD_N_1H] = f64::from(n1h);
             let since = now - cfg.card_testing_window_secs;
             let recent = card

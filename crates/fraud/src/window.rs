@@ -10,6 +10,9 @@ pub(crate) struct Ring<const N: usize> {
     newest: i64,
     count: [u32; N],
     sum: [i64; N],
+    /// Running totals of all `N` buckets, so the full window costs nothing.
+    total_count: u32,
+    total_sum: i64,
 }
 
 impl<const N: usize> Ring<N> {
@@ -18,6 +21,8 @@ impl<const N: usize> Ring<N> {
             newest: i64::MIN / 2,
             count: [0; N],
             sum: [0; N],
+            total_count: 0,
+            total_sum: 0,
         }
     }
 
@@ -26,7 +31,7 @@ impl<const N: usize> Ring<N> {
     }
 
     /// Moves the window forward to `bucket`, clearing buckets that fall out.
-    fn advance(&mut self, bucket: i64) {
+    pub(crate) fn advance(&mut self, bucket: i64) {
         if bucket <= self.newest {
             return;
         }
@@ -34,14 +39,24 @@ impl<const N: usize> Ring<N> {
         if gap >= N as i64 {
             self.count = [0; N];
             self.sum = [0; N];
+            self.total_count = 0;
+            self.total_sum = 0;
         } else {
             for b in self.newest + 1..=bucket {
                 let s = Self::slot(b);
+                self.total_count = self.total_count.saturating_sub(self.count[s]);
+                self.total_sum = self.total_sum.saturating_sub(self.sum[s]);
                 self.count[s] = 0;
                 self.sum[s] = 0;
             }
         }
         self.newest = bucket;
+    }
+
+    /// Count and sum over all `N` buckets up to the newest; after
+    /// [`Ring::advance`] to `now`, the same as `last(now, N)`.
+    pub(crate) fn totals(&self) -> (u32, i64) {
+        (self.total_count, self.total_sum)
     }
 
     /// Records one item of `amount` minor units in `bucket`. Items older than
@@ -54,6 +69,8 @@ impl<const N: usize> Ring<N> {
         let s = Self::slot(bucket);
         self.count[s] = self.count[s].saturating_add(count);
         self.sum[s] = self.sum[s].saturating_add(amount);
+        self.total_count = self.total_count.saturating_add(count);
+        self.total_sum = self.total_sum.saturating_add(amount);
     }
 
     /// Count and sum over buckets `from..=to` (clipped to what the ring holds
@@ -106,5 +123,10 @@ mod tests {
         r.add(98, 1, 3);
         assert_eq!(r.last(100, 4), (2, 8));
         assert_eq!(r.range(100, 97, 99), (1, 3));
+        // The running totals agree with summing the buckets.
+        assert_eq!(r.totals(), r.last(100, 4));
+        r.advance(102);
+        assert_eq!(r.totals(), r.last(102, 4));
+        assert_eq!(r.totals(), (1, 5));
     }
 }
