@@ -885,3 +885,45 @@ async fn the_phone_page_is_off_unless_turned_on_and_the_routes_are_documented() 
         assert!(doc["paths"][route].is_object(), "{route} undocumented");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_retries_of_one_key_pay_once() {
+    let bank = Arc::new(bank().await);
+    let ((_, payer, payer_acc), (payee_login, _, _)) = bank.payer_and_payee().await;
+    let body = consent_body(&payer, "7.00", payer_acc.currency.code(), vpa(&payee_login));
+    let (_, consent) = bank
+        .call(Method::POST, CONSENTS, Some("r-1"), Some(&body))
+        .await;
+    let id = consent["Data"]["ConsentId"].as_str().unwrap().to_owned();
+    let code = bank.last_code(&payer).await;
+    bank.call(
+        Method::POST,
+        &format!("{CONSENTS}/{id}/authorise"),
+        None,
+        Some(&json!({"Otp": code})),
+    )
+    .await;
+    let before = bank.booked(&payer_acc).await;
+    let pay = json!({"Data": {"ConsentId": id}});
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (bank, pay) = (bank.clone(), pay.clone());
+        tasks.push(tokio::spawn(async move {
+            bank.call(Method::POST, PAYMENTS, Some("r-pay"), Some(&pay))
+                .await
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert!(answers.iter().all(|(s, _)| *s == StatusCode::CREATED));
+    assert!(answers.windows(2).all(|w| w[0].1 == w[1].1));
+    assert_eq!(bank.booked(&payer_acc).await, before - 700);
+    let payments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payments")
+        .fetch_one(bank.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(payments, 1);
+    bank.assert_ledger_ok().await;
+}
