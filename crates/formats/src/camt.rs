@@ -11,6 +11,13 @@
 //! currency) and a bank reference made unique by suffixing `/n`.
 //! `CdtDbtInd` is the booked direction, also for reversals (`RvslInd`), as
 //! ISO 20022 defines it.
+//!
+//! A `Stmt`/`Rpt`/`Ntfctn` is read at any depth from the third level down;
+//! `Ntry` and `Bal` anywhere inside it (not inside each other), `TxDtls`
+//! anywhere inside an `Ntry`. Only the text of the elements read is decoded
+//! (UTF-8 or cp1252, entities expanded), so a bad character reference
+//! elsewhere is not an error; end tags are checked against their start
+//! tags everywhere.
 
 use std::io::BufRead;
 
@@ -542,7 +549,7 @@ mod st {
 pub struct CamtReader<R> {
     xml: Scanner<R>,
     options: Options,
-    /// The open elements: their local names' keys ([`key`]) and states
+    /// The open elements: their local names' keys ([`crate::xml::key`]) and states
     /// ([`st`]). The path string of an error is built from these only when
     /// one occurs.
     keys: Vec<u128>,
