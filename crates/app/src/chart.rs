@@ -1,7 +1,9 @@
 //! Charts the assistant sends: spending by category or by month as an SVG
-//! image, drawn here (no plotting library, no fonts to ship: the viewer's
-//! sans-serif renders the text). Geometry is integer arithmetic, so the same
-//! data always gives the same bytes.
+//! image, drawn here (no plotting library; the web chat's browser renders
+//! the text in its own sans-serif). Geometry is integer arithmetic, so the
+//! same data always gives the same bytes. Messaging platforms take PNG only:
+//! [`png`] rasterises the SVG with resvg and the Noto fonts compiled in from
+//! `data/fonts` (Latin, ₹ and Devanagari, shaped).
 
 use anumati_domain::Money;
 use serde::{Deserialize, Serialize};
@@ -95,6 +97,38 @@ fn amount_size(m: Money) -> Money {
     Money::from_minor(m.minor().saturating_abs(), m.currency())
 }
 
+/// The chart as a PNG (for the messaging platforms), or `None` when the
+/// image is not an SVG chart or cannot be drawn.
+pub fn png(image: &Image) -> Option<Vec<u8>> {
+    use resvg::{tiny_skia, usvg};
+    use std::sync::{Arc, OnceLock};
+    static FONTS: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    if image.mime != "image/svg+xml" {
+        return None;
+    }
+    let fonts = FONTS.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_font_data(
+            include_bytes!("../../../data/fonts/NotoSans-Regular-subset.ttf").to_vec(),
+        );
+        db.load_font_data(
+            include_bytes!("../../../data/fonts/NotoSansDevanagari-Regular.ttf").to_vec(),
+        );
+        db.set_sans_serif_family("Noto Sans");
+        Arc::new(db)
+    });
+    let options = usvg::Options {
+        font_family: "Noto Sans".into(),
+        fontdb: fonts.clone(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(&image.data, &options).ok()?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())?;
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    pixmap.encode_png().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +163,36 @@ mod tests {
     fn no_bars_is_still_an_image() {
         let img = bars("Nothing", &[]);
         assert!(img.data.starts_with("<svg") && img.data.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn png_draws_latin_rupee_and_devanagari_text() {
+        let chart = |title: &str, label: &str| {
+            bars(
+                title,
+                &[(label.into(), Money::from_minor(-3_100_000, Currency::INR))],
+            )
+        };
+        let png_of = |img: &Image| png(img).expect("a PNG");
+        let hindi = png_of(&chart("खर्च", "खाना"));
+        assert_eq!(&hindi[..8], b"\x89PNG\r\n\x1a\n");
+        // Width and height in the IHDR chunk are the SVG's.
+        let w = u32::from_be_bytes(hindi[16..20].try_into().unwrap());
+        assert_eq!(w, WIDTH as u32);
+        // The text is drawn: other words, other pixels.
+        assert_ne!(hindi, png_of(&chart("खर्च", "यात्रा")));
+        assert_ne!(
+            png_of(&chart("Spending", "Food")),
+            png_of(&chart("Spending", "Fuel"))
+        );
+        if let Ok(path) = std::env::var("ANUMATI_CHART_PNG") {
+            std::fs::write(path, &hindi).unwrap();
+        }
+        let not_svg = Image {
+            mime: "image/png".into(),
+            alt: String::new(),
+            data: String::new(),
+        };
+        assert!(png(&not_svg).is_none());
     }
 }

@@ -13,6 +13,7 @@
 mod answers;
 mod assistant;
 pub mod cards;
+pub mod channels;
 pub mod chart;
 pub mod confidence;
 pub mod data;
@@ -120,6 +121,14 @@ struct Inner {
     language: nlu::Language,
     /// Server-sent events per logged-in user.
     streams: Mutex<HashMap<String, broadcast::Sender<Reply>>>,
+    /// Other places pushed messages go (the messaging platforms' chats).
+    push_sinks: RwLock<Vec<Arc<dyn PushSink>>>,
+}
+
+/// Somewhere the app's own messages (notices, alerts) reach a customer
+/// besides the web chat: called for every [`ChatApp::push`]; must not block.
+pub trait PushSink: Send + Sync {
+    fn push(&self, login: &str, reply: &Reply);
 }
 
 /// What the customer asks of a consent.
@@ -163,6 +172,7 @@ impl ChatApp {
                 public_prefix: config.public_prefix,
                 consent_manager_prefix: config.consent_manager_prefix,
                 streams: Mutex::new(HashMap::new()),
+                push_sinks: RwLock::new(Vec::new()),
             }),
         }
     }
@@ -508,14 +518,28 @@ impl ChatApp {
             .subscribe()
     }
 
-    pub(crate) fn push(&self, login: &str, reply: Reply) {
+    /// Sends a message of the app's own to the customer's web chat and to
+    /// every other [`PushSink`].
+    pub fn push(&self, login: &str, reply: Reply) {
+        for sink in self.inner.push_sinks.read().expect("sinks lock").iter() {
+            sink.push(login, &reply);
+        }
         let streams = self.inner.streams.lock().expect("streams lock");
         if let Some(tx) = streams.get(login) {
             let _ = tx.send(reply);
         }
     }
 
-    pub(crate) fn reply(
+    /// Adds a place pushed messages go.
+    pub fn add_push_sink(&self, sink: Arc<dyn PushSink>) {
+        self.inner
+            .push_sinks
+            .write()
+            .expect("sinks lock")
+            .push(sink);
+    }
+
+    pub fn reply(
         &self,
         intent: &str,
         confidence: Confidence,

@@ -24,6 +24,18 @@ pub struct WhatsAppConfig {
     pub verify_token: SecretString,
     pub token: SecretString,
     pub graph_url: String,
+    /// The template for messages outside the 24-hour customer service
+    /// window (`ANUMATI_WHATSAPP_TEMPLATE`, `ANUMATI_WHATSAPP_TEMPLATE_LANGUAGE`,
+    /// default `en`); without one such messages are not sent.
+    pub template: Option<WhatsAppTemplate>,
+}
+
+/// A WhatsApp message template the bank had approved, with one body
+/// parameter that carries the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatsAppTemplate {
+    pub name: String,
+    pub language: String,
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +133,14 @@ impl ChannelsConfig {
             verify_token: g.secret("ANUMATI_WHATSAPP_VERIFY_TOKEN"),
             token: g.secret("ANUMATI_WHATSAPP_TOKEN"),
             graph_url: url("ANUMATI_WHATSAPP_GRAPH_URL", DEFAULT_GRAPH_URL),
+            template: lookup("ANUMATI_WHATSAPP_TEMPLATE")
+                .filter(|v| !v.is_empty())
+                .map(|name| WhatsAppTemplate {
+                    name,
+                    language: lookup("ANUMATI_WHATSAPP_TEMPLATE_LANGUAGE")
+                        .filter(|v| !v.is_empty())
+                        .unwrap_or_else(|| "en".into()),
+                }),
         };
         let whatsapp = g.finish("whatsapp", whatsapp)?;
 

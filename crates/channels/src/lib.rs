@@ -30,13 +30,17 @@
 //! ([`verify`]). Secrets live in [`config::ChannelsConfig`] as
 //! [`secrecy::SecretString`]s whose `Debug` is redacted.
 //!
-//! Replies go out through [`send`]: Messenger Send API, WhatsApp Cloud API
-//! and Telegram `sendMessage` clients with bounded retries and exponential
-//! backoff on 429 and 5xx.
+//! Replies go out through [`outbound`], a bounded queue sharded by
+//! recipient, to [`send`]: Messenger Send API, WhatsApp Cloud API and
+//! Telegram `sendMessage`/`sendPhoto` clients with bounded retries and
+//! exponential backoff on 429 and 5xx. Outside the 24-hour window a message
+//! of our own goes to Messenger only with the `ACCOUNT_UPDATE` tag and to
+//! WhatsApp only as the bank's pre-approved template ([`Delivery`]).
 
 pub mod config;
 pub mod dedupe;
 pub mod inbound;
+pub mod outbound;
 pub mod ratelimit;
 pub mod router;
 pub mod send;
@@ -45,4 +49,6 @@ pub mod verify;
 
 pub use config::ChannelsConfig;
 pub use inbound::{Inbound, InboundKind, Platform, Sender};
+pub use outbound::{Clients, Outbound, Outbox, OutboxError};
 pub use router::{router, router_with_limits, InboundHandler, Limits};
+pub use send::{Button, Delivery};

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
-use crate::config::{MessengerConfig, TelegramConfig, WhatsAppConfig};
+use crate::config::{MessengerConfig, TelegramConfig, WhatsAppConfig, WhatsAppTemplate};
 use crate::inbound::Sender;
 
 /// How often and how patiently a send is retried.
@@ -60,6 +60,25 @@ pub enum SendError {
     /// Every attempt failed with 429, 5xx or a transport error.
     #[error("gave up after {attempts} attempts: {last}")]
     GaveUp { attempts: u32, last: String },
+}
+
+/// How a message is sent with respect to the platforms' 24-hour windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The answer to a message the customer just sent.
+    Response,
+    /// A message of our own (an alert, a notice) inside the 24 hours after
+    /// the customer's last message.
+    Update,
+    /// A message of our own outside that window: Messenger only with the
+    /// `ACCOUNT_UPDATE` tag, WhatsApp only as a pre-approved template;
+    /// Telegram has no window.
+    OutsideWindow,
+}
+
+/// At most `n` characters of `s`.
+fn cut(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
 }
 
 /// A reply button: what it shows and what comes back when tapped.
@@ -133,20 +152,54 @@ impl MessengerClient {
         }
     }
 
-    /// The Send API body for a text reply with optional quick replies.
+    /// The Send API body for a text reply with optional quick replies (at
+    /// most 13, titles cut to 20 characters, as the platform allows).
     pub fn body(to: &Sender, text: &str, quick_replies: &[Button]) -> Value {
-        let recipient = match to {
-            Sender::Id(id) => json!({ "id": id }),
-            Sender::UserRef(r) => json!({ "user_ref": r }),
-        };
+        Self::body_as(to, text, quick_replies, Delivery::Response)
+    }
+
+    /// As [`Self::body`], sent as `delivery` says: a `RESPONSE`, an
+    /// `UPDATE` inside the 24-hour window, or outside it a `MESSAGE_TAG`
+    /// with the `ACCOUNT_UPDATE` tag.
+    pub fn body_as(to: &Sender, text: &str, quick_replies: &[Button], delivery: Delivery) -> Value {
         let mut message = json!({ "text": text });
         if !quick_replies.is_empty() {
             message["quick_replies"] = quick_replies
                 .iter()
-                .map(|b| json!({ "content_type": "text", "title": b.title, "payload": b.payload }))
+                .take(13)
+                .map(|b| json!({ "content_type": "text", "title": cut(&b.title, 20), "payload": b.payload }))
                 .collect();
         }
-        json!({ "recipient": recipient, "messaging_type": "RESPONSE", "message": message })
+        Self::envelope(to, message, delivery)
+    }
+
+    /// An image attachment by URL (the platform fetches it).
+    pub fn image_body(to: &Sender, url: &str, delivery: Delivery) -> Value {
+        let message = json!({
+            "attachment": { "type": "image", "payload": { "url": url, "is_reusable": false } }
+        });
+        Self::envelope(to, message, delivery)
+    }
+
+    fn envelope(to: &Sender, message: Value, delivery: Delivery) -> Value {
+        let recipient = match to {
+            Sender::Id(id) => json!({ "id": id }),
+            Sender::UserRef(r) => json!({ "user_ref": r }),
+        };
+        match delivery {
+            Delivery::Response => {
+                json!({ "recipient": recipient, "messaging_type": "RESPONSE", "message": message })
+            }
+            Delivery::Update => {
+                json!({ "recipient": recipient, "messaging_type": "UPDATE", "message": message })
+            }
+            Delivery::OutsideWindow => json!({
+                "recipient": recipient,
+                "messaging_type": "MESSAGE_TAG",
+                "tag": "ACCOUNT_UPDATE",
+                "message": message,
+            }),
+        }
     }
 
     pub async fn send_text(
@@ -155,9 +208,13 @@ impl MessengerClient {
         text: &str,
         quick_replies: &[Button],
     ) -> Result<Value, SendError> {
+        self.send(&Self::body(to, text, quick_replies)).await
+    }
+
+    /// Posts a body made by [`Self::body_as`] or [`Self::image_body`].
+    pub async fn send(&self, body: &Value) -> Result<Value, SendError> {
         let url = format!("{}/me/messages", self.graph_url);
-        let body = Self::body(to, text, quick_replies);
-        post_with_retry(&self.http, self.retry, &url, Some(&self.page_token), &body).await
+        post_with_retry(&self.http, self.retry, &url, Some(&self.page_token), body).await
     }
 }
 
@@ -181,7 +238,7 @@ impl WhatsAppClient {
     }
 
     /// A text message, or with `buttons` an interactive reply-button message
-    /// (the platform allows up to three).
+    /// (the platform allows up to three, titles of at most 20 characters).
     pub fn body(to: &str, text: &str, buttons: &[Button]) -> Value {
         if buttons.is_empty() {
             return json!({
@@ -194,7 +251,8 @@ impl WhatsAppClient {
         }
         let buttons: Vec<Value> = buttons
             .iter()
-            .map(|b| json!({ "type": "reply", "reply": { "id": b.payload, "title": b.title } }))
+            .take(3)
+            .map(|b| json!({ "type": "reply", "reply": { "id": b.payload, "title": cut(&b.title, 20) } }))
             .collect();
         json!({
             "messaging_product": "whatsapp",
@@ -216,9 +274,45 @@ impl WhatsAppClient {
         text: &str,
         buttons: &[Button],
     ) -> Result<Value, SendError> {
+        self.send(phone_number_id, &Self::body(to, text, buttons))
+            .await
+    }
+
+    /// An image message by link.
+    pub fn image_body(to: &str, url: &str) -> Value {
+        json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": "image",
+            "image": { "link": url },
+        })
+    }
+
+    /// A pre-approved template message (the only kind allowed outside the
+    /// 24-hour customer service window), with `text` as its one body
+    /// parameter.
+    pub fn template_body(to: &str, template: &WhatsAppTemplate, text: &str) -> Value {
+        json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": "template",
+            "template": {
+                "name": template.name,
+                "language": { "code": template.language },
+                "components": [{
+                    "type": "body",
+                    "parameters": [{ "type": "text", "text": cut(text, 1024) }],
+                }],
+            },
+        })
+    }
+
+    /// Posts a body to `/{phone_number_id}/messages`.
+    pub async fn send(&self, phone_number_id: &str, body: &Value) -> Result<Value, SendError> {
         let url = format!("{}/{phone_number_id}/messages", self.graph_url);
-        let body = Self::body(to, text, buttons);
-        post_with_retry(&self.http, self.retry, &url, Some(&self.token), &body).await
+        post_with_retry(&self.http, self.retry, &url, Some(&self.token), body).await
     }
 }
 
@@ -241,17 +335,49 @@ impl TelegramClient {
         }
     }
 
-    /// `sendMessage` with an optional inline keyboard, one button a row.
+    /// `sendMessage` with an optional inline keyboard, one button a row
+    /// (a button whose payload is over Telegram's 64 bytes of
+    /// `callback_data` is left out).
     pub fn body(chat_id: &str, text: &str, buttons: &[Button]) -> Value {
         let mut body = json!({ "chat_id": chat_id, "text": text });
-        if !buttons.is_empty() {
-            let rows: Vec<Value> = buttons
-                .iter()
-                .map(|b| json!([{ "text": b.title, "callback_data": b.payload }]))
-                .collect();
+        let rows: Vec<Value> = buttons
+            .iter()
+            .filter(|b| !b.payload.is_empty() && b.payload.len() <= 64)
+            .map(|b| json!([{ "text": b.title, "callback_data": b.payload }]))
+            .collect();
+        if !rows.is_empty() {
             body["reply_markup"] = json!({ "inline_keyboard": rows });
         }
         body
+    }
+
+    /// `sendPhoto` by URL.
+    pub fn photo_body(chat_id: &str, url: &str) -> Value {
+        json!({ "chat_id": chat_id, "photo": url })
+    }
+
+    /// `sendPhoto`.
+    pub async fn send_photo(&self, chat_id: &str, url: &str) -> Result<Value, SendError> {
+        self.call("sendPhoto", &Self::photo_body(chat_id, url))
+            .await
+    }
+
+    /// `answerCallbackQuery`: stops the button's spinner in the client.
+    pub async fn answer_callback(&self, callback_query_id: &str) -> Result<Value, SendError> {
+        self.call(
+            "answerCallbackQuery",
+            &json!({ "callback_query_id": callback_query_id }),
+        )
+        .await
+    }
+
+    async fn call(&self, method: &str, body: &Value) -> Result<Value, SendError> {
+        let url = format!(
+            "{}/bot{}/{method}",
+            self.api_url,
+            self.bot_token.expose_secret()
+        );
+        post_with_retry(&self.http, self.retry, &url, None, body).await
     }
 
     pub async fn send_text(
@@ -260,13 +386,8 @@ impl TelegramClient {
         text: &str,
         buttons: &[Button],
     ) -> Result<Value, SendError> {
-        let url = format!(
-            "{}/bot{}/sendMessage",
-            self.api_url,
-            self.bot_token.expose_secret()
-        );
-        let body = Self::body(chat_id, text, buttons);
-        post_with_retry(&self.http, self.retry, &url, None, &body).await
+        self.call("sendMessage", &Self::body(chat_id, text, buttons))
+            .await
     }
 }
 

@@ -141,6 +141,7 @@ async fn whatsapp_fails_twice_then_succeeds() {
         verify_token: SecretString::from("v"),
         token: SecretString::from("wa-token"),
         graph_url: url,
+        template: None,
     };
     let mut client = WhatsAppClient::new(reqwest::Client::new(), &config);
     client.retry = fast();

@@ -41,6 +41,7 @@ fn config() -> ChannelsConfig {
             verify_token: SecretString::from("w-verify"),
             token: SecretString::from("w-token"),
             graph_url: "http://127.0.0.1:9".into(),
+            template: None,
         }),
         telegram: Some(TelegramConfig {
             bot_token: SecretString::from("1:bot"),

@@ -7,6 +7,19 @@
 //! | `host` | `ANUMATI_HOST` | `127.0.0.1` |
 //! | `port` | `ANUMATI_PORT` | `7420` |
 //! | `log` | `ANUMATI_LOG` | `info` |
+//! | `public_url` | `ANUMATI_PUBLIC_URL` | `http://{host}:{port}` |
+//! | `[channels]` `messenger_app_secret`, … | `ANUMATI_MESSENGER_APP_SECRET`, … | off |
+//!
+//! The `[channels]` table takes the messaging platforms' keys named as the
+//! environment variables without `ANUMATI_`, in lower case
+//! (`messenger_app_secret`, `messenger_verify_token`, `messenger_page_token`,
+//! `messenger_graph_url`, `whatsapp_app_secret`, `whatsapp_verify_token`,
+//! `whatsapp_token`, `whatsapp_graph_url`, `whatsapp_template`,
+//! `whatsapp_template_language`, `telegram_bot_token`,
+//! `telegram_secret_token`, `telegram_api_url`); a platform is on when its
+//! secrets are set. The public URL is where the platforms and the
+//! customers' browsers reach this process (account-linking pages, chart
+//! images).
 //!
 //! The bank's FAQ file is `ANUMATI_FAQ` (default: the FAQ the project ships)
 //! and the chat app's master key `ANUMATI_MASTER_KEY`; both are read where the
@@ -29,6 +42,9 @@ pub struct FileConfig {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub log: Option<String>,
+    pub public_url: Option<String>,
+    #[serde(default)]
+    pub channels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +53,9 @@ pub struct Config {
     pub host: String,
     pub port: u16,
     pub log: String,
+    pub public_url: Option<String>,
+    /// The file's `[channels]` table (the environment is read on top).
+    pub channels_file: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +102,32 @@ impl Config {
                 .ok()
                 .or(file.log)
                 .unwrap_or_else(|| "info".into()),
+            public_url: std::env::var("ANUMATI_PUBLIC_URL").ok().or(file.public_url),
+            channels_file: file.channels,
         })
+    }
+}
+
+impl Config {
+    /// The messaging platforms' configuration: `ANUMATI_*` variables first,
+    /// then the file's `[channels]` table.
+    pub fn channels(
+        &self,
+    ) -> Result<anumati_channels::ChannelsConfig, anumati_channels::config::ConfigError> {
+        let file = &self.channels_file;
+        anumati_channels::ChannelsConfig::from_lookup(|key| {
+            std::env::var(key).ok().or_else(|| {
+                let short = key.trim_start_matches("ANUMATI_").to_lowercase();
+                file.get(&short).cloned()
+            })
+        })
+    }
+
+    /// Where customers and platforms reach this process.
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
     }
 }
 

@@ -574,7 +574,22 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
     }
     println!("press Ctrl-C to stop");
     std::io::stdout().flush()?;
-    axum::serve(listener, system.router())
+    let channels = config.channels()?;
+    let public_url = config.public_url(addr);
+    for (name, on) in [
+        ("Messenger", channels.messenger.is_some()),
+        ("WhatsApp", channels.whatsapp.is_some()),
+        ("Telegram", channels.telegram.is_some()),
+    ] {
+        if on {
+            println!("{name} webhook: {public_url}/channels/{}/webhook", name.to_lowercase());
+        }
+    }
+    let router = system.router_with_channels(
+        channels,
+        anumati_app::channels::GatewayOptions::new(&public_url),
+    );
+    axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

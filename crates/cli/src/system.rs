@@ -164,6 +164,20 @@ impl System {
             .merge(anumati_app::web::router(self.app.clone()))
     }
 
+    /// [`Self::router`] with the messaging platforms' webhooks at
+    /// `/channels/…` (a platform answers 404 until it is configured).
+    pub fn router_with_channels(
+        &self,
+        channels: anumati_channels::ChannelsConfig,
+        options: anumati_app::channels::GatewayOptions,
+    ) -> Router {
+        self.router().merge(anumati_app::channels::router(
+            self.app.clone(),
+            channels,
+            options,
+        ))
+    }
+
     /// One pass of the lifetime worker: the consent manager expires consents
     /// (telling the bank and the chat app), the chat app purges copies whose
     /// data life ended. Time comes from the system's clock, so tests drive it.

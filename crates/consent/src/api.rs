@@ -36,7 +36,9 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
         consistency_proof,
         fi_fetch,
         lock_cards,
-        erased
+        erased,
+        crate::identity::create,
+        crate::identity::read
     ),
     components(schemas(
         crate::FetchRequest,
@@ -49,7 +51,10 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
         anumati_wire::api::ErrorDetail,
         CustomerLog,
         crate::log::LogEntry,
-        crate::log::SignedTreeHead
+        crate::log::SignedTreeHead,
+        crate::identity::IdentityRequest,
+        crate::identity::CreatedIdentityRequest,
+        crate::identity::IdentityView
     ))
 )]
 pub struct ApiDoc;
@@ -71,6 +76,8 @@ pub fn router(cm: ConsentManager) -> Router {
         .route("/v1/log/consistency", get(consistency_proof))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .merge(crate::pages::router())
+        .merge(crate::identity::api_routes())
+        .merge(crate::identity::page_routes())
         .with_state(cm)
 }
 
@@ -100,7 +107,10 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn consumer(cm: &ConsentManager, headers: &HeaderMap) -> Result<String, ConsentError> {
+pub(crate) async fn consumer(
+    cm: &ConsentManager,
+    headers: &HeaderMap,
+) -> Result<String, ConsentError> {
     cm.authenticate_consumer(
         header(headers, "x-client-id"),
         header(headers, "x-client-assertion"),

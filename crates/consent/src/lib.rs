@@ -18,6 +18,7 @@
 //! bank data.
 
 pub mod api;
+pub mod identity;
 pub mod log;
 pub mod pages;
 pub mod store;
