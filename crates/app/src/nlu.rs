@@ -247,7 +247,8 @@ impl Language {
 
     /// The shipped model, once per process: read from `cache` when it was
     /// trained on this very corpus by this model format, otherwise trained
-    /// (about 11 s in release) and written there for the next process.
+    /// (about 11 s in release for the SVMs, a few more for the fine-tuned
+    /// model beside them) and written there for the next process.
     pub fn cached(cache: &Path, faq: Faq) -> Self {
         static MODEL: OnceLock<Arc<Classifier>> = OnceLock::new();
         let model = MODEL.get_or_init(|| {

@@ -28,6 +28,10 @@ pub enum NluCommand {
         /// sentence embeddings.
         #[arg(long)]
         no_embeddings: bool,
+        /// The SVMs alone, without the fine-tuned static-vector model
+        /// beside them (implied by --no-embeddings).
+        #[arg(long)]
+        no_tuned: bool,
     },
     /// Evaluate a model on a labelled CSV: accuracy, macro-F1, latency per
     /// query (one at a time, one thread), per-intent precision and recall,
@@ -91,7 +95,8 @@ pub fn run(command: NluCommand) -> anyhow::Result<()> {
             out,
             seed,
             no_embeddings,
-        } => train(&data, &out, seed, no_embeddings),
+            no_tuned,
+        } => train(&data, &out, seed, no_embeddings, no_tuned),
         NluCommand::Eval { model, test, json } => eval(&model, &test, json),
         NluCommand::Split {
             data,
@@ -120,7 +125,13 @@ fn load_model(path: &Path) -> anyhow::Result<Classifier> {
     Classifier::from_bytes(&bytes).with_context(|| format!("loading model {}", path.display()))
 }
 
-fn train(data: &Path, out: &Path, seed: Option<u64>, no_embeddings: bool) -> anyhow::Result<()> {
+fn train(
+    data: &Path,
+    out: &Path,
+    seed: Option<u64>,
+    no_embeddings: bool,
+    no_tuned: bool,
+) -> anyhow::Result<()> {
     let examples = read_examples(data)?;
     if examples.is_empty() {
         bail!("{}: no examples to train on", data.display());
@@ -132,17 +143,23 @@ fn train(data: &Path, out: &Path, seed: Option<u64>, no_embeddings: bool) -> any
     if no_embeddings {
         config.embeddings = None;
     }
+    if no_embeddings || no_tuned {
+        config.tuned = None;
+    }
     let start = Instant::now();
     let model = Classifier::train(&examples, &config);
     let seconds = start.elapsed().as_secs_f64();
     let bytes = model.to_bytes();
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     println!(
-        "trained on {} examples, {} intents, {} features in {seconds:.2} s (temperature {:.2}); wrote {} ({:.1} MB)",
+        "trained on {} examples, {} intents, {} features in {seconds:.2} s (temperature {:.2}, fine-tuned model {}); wrote {} ({:.1} MB)",
         examples.len(),
         model.labels().len(),
         model.feature_count(),
         model.temperature(),
+        model
+            .tuned_weight()
+            .map_or("none".to_string(), |w| format!("at weight {w}")),
         out.display(),
         bytes.len() as f64 / 1e6,
     );

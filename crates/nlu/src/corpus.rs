@@ -103,8 +103,8 @@ pub fn fold(examples: &[Example], folds: usize, k: usize) -> (Vec<Example>, Vec<
 
 /// A fingerprint of the corpus and the model format, for caching a trained
 /// model: FNV-1a over the sources, [`crate::classifier::FORMAT_VERSION`],
-/// and the compiled-in static embeddings (`data/nlu/static-embeddings.bin`)
-/// with their default weight.
+/// the compiled-in static embeddings (`data/nlu/static-embeddings.bin`)
+/// with their default weight, and the fine-tuned model's settings.
 pub fn fingerprint() -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
@@ -121,6 +121,10 @@ pub fn fingerprint() -> u64 {
     }
     eat(crate::classifier::embed::BUILTIN);
     eat(&crate::classifier::EMBEDDINGS_WEIGHT.to_le_bytes());
+    let tuned = crate::classifier::tuned::DEFAULT_PARAMS;
+    eat(&tuned.epochs.to_le_bytes());
+    eat(&tuned.lr.to_le_bytes());
+    eat(&tuned.table_lr.to_le_bytes());
     h
 }
 

@@ -1,6 +1,6 @@
 //! The CSV reader, the intent classifier and its model file, and evaluation.
 
-use anumati_nlu::classifier::{Classifier, ModelError, TrainConfig};
+use anumati_nlu::classifier::{Classifier, ModelError, TrainConfig, FORMAT_VERSION};
 use anumati_nlu::csv::{read_csv, write_csv, CsvErrorKind, Example};
 use anumati_nlu::eval::{evaluate, score, stratified_split};
 use proptest::prelude::*;
@@ -371,6 +371,10 @@ fn banking77_subset_is_learnt() {
     assert!(report.accuracy > 0.9, "accuracy {}", report.accuracy);
     assert!(report.macro_f1 > 0.9, "macro-F1 {}", report.macro_f1);
     assert!(model.temperature() > 0.5 && model.temperature() < 64.0);
+    // Calibration kept the fine-tuned model beside the SVMs, at a weight
+    // from its grid.
+    let w = model.tuned_weight().expect("a fine-tuned model");
+    assert!(w > 0.0 && w <= 0.4, "weight {w}");
 }
 
 // ---------------------------------------------------------------- evaluation
@@ -511,9 +515,11 @@ fn version_1_model_file_still_loads() {
         assert_eq!(got.label, want, "{text}");
         assert!((got.probability - p).abs() < 0.001, "{text}: {got:?}");
     }
-    // Written again, it is a version-2 file of the same model.
+    // Written again, it is a file of the current version, of the same
+    // model (no fine-tuned model: version 1 had none).
+    assert_eq!(model.tuned_weight(), None);
     let again = model.to_bytes();
-    assert_eq!(again[8..12], 2u32.to_le_bytes());
+    assert_eq!(again[8..12], FORMAT_VERSION.to_le_bytes());
     let back = Classifier::from_bytes(&again).unwrap();
     assert_eq!(
         back.logits("balance please"),

@@ -146,6 +146,20 @@ impl StaticEmbeddings {
         self.checksum
     }
 
+    /// How many tokens the vocabulary has.
+    pub fn vocab_len(&self) -> usize {
+        self.scales.len()
+    }
+
+    /// Every token's vector as f32, row-major (`vocab_len × dims`).
+    pub fn dequantised(&self) -> Vec<f32> {
+        self.rows
+            .chunks_exact(self.dims)
+            .zip(&self.scales)
+            .flat_map(|(row, &s)| row.iter().map(move |&q| s * f32::from(q)))
+            .collect()
+    }
+
     /// The token ids of `text` (no `[CLS]`/`[SEP]`).
     pub fn token_ids(&self, text: &str) -> Vec<u32> {
         let mut ids = Vec::new();

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! magic    8 bytes  "ANUMNLU\0"
-//! version  u32      FORMAT_VERSION (2; version 1 is still read)
+//! version  u32      FORMAT_VERSION (3; versions 1 and 2 are still read)
 //! length   u64      bytes of the body
 //! body:
 //!   spec     word_max_n u8, char_min_n u8, char_max_n u8, reserved u8 (0),
@@ -15,6 +15,11 @@
 //!   features count u32 (n), then the keys (u64 each), then the IDFs (f32 each)
 //!   weights  (n + dims) × labels f32 (feature-major: the n-grams, then the
 //!            embedding dimensions), then labels × f32 biases
+//!   tuned    (version 3; not in 1 and 2: none) the fine-tuned model's
+//!            weight f32 (0: none, and nothing follows), then tokens u32
+//!            (the embeddings' vocabulary size), tokens × (scale f32,
+//!            dims × i8) token vectors, labels × dims f32 layer weights
+//!            (label-major), labels × f32 biases
 //! checksum u64      FNV-1a of the body
 //! ```
 //!
@@ -28,13 +33,15 @@ use std::sync::Arc;
 use super::embed::{self, StaticEmbeddings};
 use super::features::{FeatureSpec, KeyMap, Vocabulary};
 use super::learn::Linear;
+use super::tuned::Tuned;
 use super::Classifier;
 
 const MAGIC: &[u8; 8] = b"ANUMNLU\0";
 
-/// The model file format's version. Version 1 (before embeddings) is still
-/// read; other versions are refused.
-pub const FORMAT_VERSION: u32 = 2;
+/// The model file format's version. Versions 1 (before embeddings) and 2
+/// (before the fine-tuned model) are still read; other versions are
+/// refused.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A model file that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +115,20 @@ impl Classifier {
         }
         for x in self.model.w.iter().chain(&self.model.b) {
             body.extend(x.to_le_bytes());
+        }
+        match &self.tuned {
+            None => body.extend(0f32.to_le_bytes()),
+            Some((t, weight)) => {
+                body.extend(weight.to_le_bytes());
+                body.extend((t.scales.len() as u32).to_le_bytes());
+                for (scale, row) in t.scales.iter().zip(t.q.chunks_exact(t.dims.max(1))) {
+                    body.extend(scale.to_le_bytes());
+                    body.extend(row.iter().map(|&q| q as u8));
+                }
+                for x in t.w.iter().chain(&t.b) {
+                    body.extend(x.to_le_bytes());
+                }
+            }
         }
         let mut out = Vec::with_capacity(body.len() + 28);
         out.extend(MAGIC);
@@ -231,6 +252,31 @@ impl Classifier {
             .ok_or(ModelError::Invalid("sizes overflow"))?;
         let w = r.f32s(weights, "weights")?;
         let b = r.f32s(k, "biases")?;
+        let tuned_weight = if version < 3 { 0.0 } else { r.f32("tuned")? };
+        let tuned = if tuned_weight == 0.0 {
+            None
+        } else {
+            let Some((e, _)) = &embeddings else {
+                return Err(ModelError::Invalid("fine-tuned model without embeddings"));
+            };
+            let d = e.dims();
+            let tokens = r.count(4 + d, "tuned tokens")?;
+            if tokens != e.vocab_len() {
+                return Err(ModelError::Invalid("fine-tuned model's vocabulary size"));
+            }
+            let mut scales = Vec::with_capacity(tokens);
+            let mut q = Vec::with_capacity(tokens * d);
+            for _ in 0..tokens {
+                scales.push(r.f32("tuned scales")?);
+                q.extend(r.take(d, "tuned vectors")?.iter().map(|&x| x as i8));
+            }
+            let layer = d
+                .checked_mul(k)
+                .ok_or(ModelError::Invalid("sizes overflow"))?;
+            let tw = r.f32s(layer, "tuned weights")?;
+            let tb = r.f32s(k, "tuned biases")?;
+            Some((Tuned::from_parts(d, k, scales, q, tw, tb), tuned_weight))
+        };
         if !r.0.is_empty() {
             return Err(ModelError::Invalid("body longer than its contents"));
         }
@@ -240,6 +286,7 @@ impl Classifier {
             labels,
             model: Linear { labels: k, w, b },
             embeddings,
+            tuned,
         })
     }
 }
@@ -357,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn version_2_round_trip_with_and_without_embeddings() {
+    fn version_3_round_trip_with_and_without_embeddings() {
         let builtin = (embed::builtin(), 1.5);
         for (e, read) in [
             (Some(builtin), Classifier::from_bytes as fn(&[u8]) -> _),
@@ -370,16 +417,28 @@ mod tests {
             let model = Classifier::train(&examples(), &config(e));
             assert_eq!(model.feature_count(), model.vocab.idf.len() + dims);
             let bytes = model.to_bytes();
-            assert_eq!(version(&bytes), 2);
+            assert_eq!(version(&bytes), 3);
             let back = read(&bytes).unwrap();
             assert_eq!(back.to_bytes(), bytes);
             for t in ["has my card come", "euro rate", "zzz", ""] {
                 assert_eq!(back.logits(t), model.logits(t), "{t}");
             }
-            // The dense block is used: it moves the scores.
+            // With embeddings there is a fine-tuned model, and it moves the
+            // scores; so does the dense block.
+            assert_eq!(model.tuned_weight().is_some(), dims > 0);
             if dims > 0 {
                 let plain = Classifier::train(&examples(), &config(None));
                 assert_ne!(plain.logits("card"), model.logits("card"));
+                let untuned = Classifier::train(
+                    &examples(),
+                    &TrainConfig {
+                        tuned: None,
+                        ..config(model.embeddings.clone())
+                    },
+                );
+                assert_eq!(untuned.tuned_weight(), None);
+                assert_ne!(untuned.logits("card"), model.logits("card"));
+                assert!(untuned.to_bytes().len() < bytes.len());
             }
         }
     }
@@ -407,14 +466,70 @@ mod tests {
         assert!(Classifier::from_bytes_with(&none, &other()).is_ok());
     }
 
+    /// A file of `version` around `body`.
+    fn wrap(version: u32, body: &[u8]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend(version.to_le_bytes());
+        out.extend((body.len() as u64).to_le_bytes());
+        out.extend(body);
+        out.extend(fnv1a(body).to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn version_2_layout_still_reads() {
+        // A version-3 model without a fine-tuned model, rewritten as
+        // version 2 (no tuned section): the same model.
+        let model = Classifier::train(
+            &examples(),
+            &TrainConfig {
+                tuned: None,
+                ..config(Some((embed::builtin(), 1.5)))
+            },
+        );
+        let v3 = model.to_bytes();
+        let body = &v3[20..v3.len() - 8];
+        assert_eq!(&body[body.len() - 4..], &0f32.to_le_bytes());
+        let v2 = wrap(2, &body[..body.len() - 4]);
+        let back = Classifier::from_bytes(&v2).unwrap();
+        assert_eq!(back.to_bytes(), v3);
+        assert_eq!(back.tuned_weight(), None);
+        // A version-3 body read as version 2 has 4 bytes too many.
+        assert!(Classifier::from_bytes(&wrap(2, body)).is_err());
+    }
+
+    #[test]
+    fn tuned_section_is_checked() {
+        let model = Classifier::train(&examples(), &config(Some((embed::builtin(), 1.5))));
+        let bytes = model.to_bytes();
+        let body = &bytes[20..bytes.len() - 8];
+        // Cut anywhere in the tuned section (its weights are the body's
+        // last bytes): refused, no panic.
+        for cut in [4, 100, 50_000, body.len() / 3] {
+            let short = &body[..body.len() - cut];
+            assert!(
+                Classifier::from_bytes(&wrap(3, short)).is_err(),
+                "cut {cut}"
+            );
+        }
+        // A non-finite number in the fine-tuned layer is refused.
+        let mut bad = body.to_vec();
+        let at = bad.len() - 4;
+        bad[at..].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert_eq!(
+            Classifier::from_bytes(&wrap(3, &bad)).err(),
+            Some(ModelError::Invalid("non-finite number"))
+        );
+    }
+
     #[test]
     fn version_1_layout_still_reads() {
-        // A version-2 model without embeddings, rewritten as version 1 (no
-        // embeddings section): the same model.
+        // A version-3 model without embeddings, rewritten as version 1 (no
+        // embeddings section, no tuned section): the same model.
         let model = Classifier::train(&examples(), &config(None));
         let v2 = model.to_bytes();
         let body = &v2[20..v2.len() - 8];
-        let v1_body = [&body[..16], &body[32..]].concat();
+        let v1_body = [&body[..16], &body[32..body.len() - 4]].concat();
         let mut v1 = MAGIC.to_vec();
         v1.extend(1u32.to_le_bytes());
         v1.extend((v1_body.len() as u64).to_le_bytes());
@@ -422,11 +537,11 @@ mod tests {
         v1.extend(fnv1a(&v1_body).to_le_bytes());
         let back = Classifier::from_bytes(&v1).unwrap();
         assert_eq!(back.to_bytes(), v2);
-        let mut v3 = v2.clone();
-        v3[8] = 3;
+        let mut v4 = v2.clone();
+        v4[8] = 4;
         assert_eq!(
-            Classifier::from_bytes(&v3).err(),
-            Some(ModelError::UnsupportedVersion { found: 3 })
+            Classifier::from_bytes(&v4).err(),
+            Some(ModelError::UnsupportedVersion { found: 4 })
         );
     }
 }

@@ -14,17 +14,25 @@
 //! ([`embed`], compiled in), which knows that "hasn't arrived" and "still
 //! waiting" are near though they share no n-gram. A model records which
 //! embeddings it was trained with and is refused with others.
+//!
+//! Beside the SVMs, by default, a second model ([`tuned`]): those token
+//! vectors fine-tuned on the labels under a linear softmax layer. Its
+//! log-probabilities, times a weight fitted on held-out data together with
+//! the temperature, are added to the SVM scores. The two models err on
+//! different texts, so together they are right more often than either.
 
 pub mod embed;
 mod features;
 mod format;
 pub(crate) mod learn;
+pub mod tuned;
 mod wordpiece;
 
 use std::sync::Arc;
 
 use features::{FeatureSpec, Keys, Sparse, Vocabulary};
 use learn::{Examples, Linear, SvmParams};
+use tuned::{TuneParams, Tuned};
 
 pub use format::{ModelError, FORMAT_VERSION};
 
@@ -64,11 +72,22 @@ pub struct TrainConfig {
     /// compiled-in ones ([`embed::builtin`]) at [`EMBEDDINGS_WEIGHT`];
     /// `None` for n-grams alone.
     pub embeddings: Option<(Arc<embed::StaticEmbeddings>, f32)>,
+    /// Also fine-tune the embeddings' token vectors on the labels
+    /// ([`tuned`]) and add that model's log-probabilities to the SVM
+    /// scores, at a weight fitted on the held-out fifth with the
+    /// temperature ([`DEFAULT_TUNED_WEIGHT`] without calibration). Only
+    /// with `embeddings`; `None` for the SVMs alone.
+    pub tuned: Option<TuneParams>,
 }
 
 /// The weight of the embeddings block by default, chosen on Banking77's
 /// development split (see `tools/distill/README.md`).
 pub const EMBEDDINGS_WEIGHT: f32 = 1.5;
+
+/// The weight of the fine-tuned model's log-probabilities (in SVM-score
+/// units) when it is not calibrated: about what calibration finds on
+/// Banking77.
+pub const DEFAULT_TUNED_WEIGHT: f32 = 0.1;
 
 /// The temperature used when it is not calibrated (or cannot be: too few
 /// examples): about what calibration finds on Banking77.
@@ -90,6 +109,7 @@ impl Default for TrainConfig {
             calibrate: true,
             threads: 0,
             embeddings: Some((embed::builtin(), EMBEDDINGS_WEIGHT)),
+            tuned: Some(tuned::DEFAULT_PARAMS),
         }
     }
 }
@@ -104,6 +124,9 @@ pub struct Classifier {
     /// Dense sentence-embedding features after the sparse ones, and their
     /// weight ([`TrainConfig::embeddings`]).
     embeddings: Option<(Arc<embed::StaticEmbeddings>, f32)>,
+    /// The fine-tuned model (it tokenizes with `embeddings`) and the weight
+    /// of its log-probabilities in the scores.
+    tuned: Option<(Tuned, f32)>,
 }
 
 /// What the classifier makes of one text.
@@ -178,12 +201,38 @@ impl Classifier {
             tolerance: config.svm_tolerance,
             bias: 1.0,
         };
-        let temperature = if config.calibrate {
-            calibrate(&xs, &ys, n, k, &params, config.seed, threads)
+        // The fine-tuned model's inputs: each text's token ids.
+        let tune = match (&embeddings, config.tuned) {
+            (Some((e, _)), Some(p)) if k >= 2 => {
+                let docs: Vec<Vec<u32>> = examples.iter().map(|x| e.token_ids(&x.text)).collect();
+                Some((e.clone(), docs, p))
+            }
+            _ => None,
+        };
+        let tune_ref = tune.as_ref().map(|(e, docs, p)| TuneInput {
+            embeddings: e,
+            docs,
+            params: p,
+        });
+        let (temperature, tuned_weight) = if config.calibrate {
+            calibrate(
+                &xs,
+                &ys,
+                n,
+                k,
+                &params,
+                tune_ref.as_ref(),
+                config.seed,
+                threads,
+            )
         } else {
-            DEFAULT_TEMPERATURE
+            (DEFAULT_TEMPERATURE, DEFAULT_TUNED_WEIGHT)
         };
         let model = learn::train_svm(&xs, &ys, n, k, &params, config.seed, threads);
+        let tuned = tune_ref
+            .and_then(|t| t.train(&ys, k, config.seed, None))
+            .filter(|_| tuned_weight > 0.0)
+            .map(|t| (t, tuned_weight));
         Classifier {
             spec: FeatureSpec {
                 temperature,
@@ -193,6 +242,7 @@ impl Classifier {
             labels,
             model,
             embeddings,
+            tuned,
         }
     }
 
@@ -222,8 +272,9 @@ impl Classifier {
         }
     }
 
-    /// The model's raw scores for `text` (one SVM score per label, in
-    /// [`Self::labels`] order; probabilities are their softmax at
+    /// The model's raw scores for `text` (one per label, in
+    /// [`Self::labels`] order: the SVM score plus the fine-tuned model's
+    /// weighted log-probability; probabilities are their softmax at
     /// [`Self::temperature`]).
     pub fn logits(&self, text: &str) -> Vec<f32> {
         let mut keys = Keys::default();
@@ -234,6 +285,13 @@ impl Classifier {
         }
         let mut scores = vec![0.0; self.labels.len()];
         self.model.scores(&x, &mut scores);
+        if let (Some((e, _)), Some((t, weight))) = (&self.embeddings, &self.tuned) {
+            let mut lp = vec![0.0; self.labels.len()];
+            t.log_probs(&e.token_ids(text), &mut lp);
+            for (s, l) in scores.iter_mut().zip(&lp) {
+                *s += weight * l;
+            }
+        }
         scores
     }
 
@@ -245,6 +303,12 @@ impl Classifier {
     /// The factor applied to the scores before the softmax.
     pub fn temperature(&self) -> f32 {
         self.spec.temperature
+    }
+
+    /// The weight of the fine-tuned model's log-probabilities in the
+    /// scores (`None`: the model has none).
+    pub fn tuned_weight(&self) -> Option<f32> {
+        self.tuned.as_ref().map(|(_, w)| *w)
     }
 
     /// How many features the model has: n-grams, and the embeddings'
@@ -290,6 +354,7 @@ impl std::fmt::Debug for Classifier {
             .field("features", &self.feature_count())
             .field("temperature", &self.spec.temperature)
             .field("embeddings", &self.embeddings)
+            .field("tuned", &self.tuned)
             .finish_non_exhaustive()
     }
 }
@@ -298,17 +363,45 @@ impl std::fmt::Debug for Classifier {
 const MAX_WORD_N: u8 = 8;
 const MAX_CHAR_N: u8 = 16;
 
-/// The temperature that minimises the log-loss on every fifth example of
-/// each label, of SVMs trained on the other four fifths.
+/// What the fine-tuned model trains on: the embeddings, each example's
+/// token ids, the settings.
+struct TuneInput<'a> {
+    embeddings: &'a Arc<embed::StaticEmbeddings>,
+    docs: &'a [Vec<u32>],
+    params: &'a TuneParams,
+}
+
+impl TuneInput<'_> {
+    /// Trains on the examples `only` lists (all if `None`).
+    fn train(&self, ys: &[u32], labels: usize, seed: u64, only: Option<&[usize]>) -> Option<Tuned> {
+        match only {
+            None => Tuned::train(self.embeddings, self.docs, ys, labels, self.params, seed),
+            Some(idx) => {
+                let docs: Vec<Vec<u32>> = idx.iter().map(|&i| self.docs[i].clone()).collect();
+                let ys: Vec<u32> = idx.iter().map(|&i| ys[i]).collect();
+                Tuned::train(self.embeddings, &docs, &ys, labels, self.params, seed)
+            }
+        }
+    }
+}
+
+/// Weights of the fine-tuned model tried by calibration (SVM-score units).
+const TUNED_WEIGHTS: [f32; 10] = [0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4];
+
+/// The temperature, and the fine-tuned model's weight (if there is one),
+/// that minimise the log-loss on every fifth example of each label, of
+/// models trained on the other four fifths.
+#[allow(clippy::too_many_arguments)]
 fn calibrate(
     xs: &Examples<'_>,
     ys: &[u32],
     features: usize,
     labels: usize,
     params: &SvmParams,
+    tune: Option<&TuneInput<'_>>,
     seed: u64,
     threads: usize,
-) -> f32 {
+) -> (f32, f32) {
     let mut seen = vec![0usize; labels];
     let (mut fit, mut held) = (Vec::new(), Vec::new());
     for (i, &y) in ys.iter().enumerate() {
@@ -323,7 +416,7 @@ fn calibrate(
         }
     }
     if held.len() < 20 || labels < 2 {
-        return DEFAULT_TEMPERATURE;
+        return (DEFAULT_TEMPERATURE, DEFAULT_TUNED_WEIGHT);
     }
     let fit_x: Vec<Sparse> = fit.iter().map(|&i| xs.sparse[i].clone()).collect();
     let fit_dense: Vec<f32> = fit.iter().flat_map(|&i| xs.dense_row(i)).copied().collect();
@@ -344,10 +437,49 @@ fn calibrate(
             s
         })
         .collect();
+    let tuned = tune.and_then(|t| t.train(ys, labels, seed, Some(&fit)));
+    let log_probs: Vec<Vec<f32>> = match (&tuned, tune) {
+        (Some(model), Some(t)) => held
+            .iter()
+            .map(|&i| {
+                let mut lp = vec![0.0; labels];
+                model.log_probs(&t.docs[i], &mut lp);
+                lp
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let weights: &[f32] = if log_probs.is_empty() {
+        &[0.0]
+    } else {
+        &TUNED_WEIGHTS
+    };
+    let mut best = (f64::INFINITY, DEFAULT_TEMPERATURE, 0.0);
+    for &weight in weights {
+        let mixed: Vec<Vec<f32>> = if weight == 0.0 {
+            scores.clone()
+        } else {
+            scores
+                .iter()
+                .zip(&log_probs)
+                .map(|(s, lp)| s.iter().zip(lp).map(|(s, l)| s + weight * l).collect())
+                .collect()
+        };
+        let (loss, t) = best_temperature(&mixed, &held, ys);
+        if loss < best.0 {
+            best = (loss, t, weight);
+        }
+    }
+    (best.1, best.2)
+}
+
+/// The temperature that minimises the log-loss of `scores` (of the
+/// examples `held`), and that loss.
+fn best_temperature(scores: &[Vec<f32>], held: &[usize], ys: &[u32]) -> (f64, f32) {
     let loss = |t: f32| -> f64 {
         scores
             .iter()
-            .zip(&held)
+            .zip(held)
             .map(|(s, &i)| {
                 let max = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
                 let sum: f64 = s.iter().map(|&v| f64::from((t * (v - max)).exp())).sum();
@@ -372,5 +504,5 @@ fn calibrate(
             best = (l, t);
         }
     }
-    best.1
+    best
 }
