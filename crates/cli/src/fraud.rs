@@ -16,7 +16,7 @@ use anumati_fraud::eval::{Evaluation, Protocol, Report};
 use anumati_fraud::event::{civil_from_days, days_from_civil};
 use anumati_fraud::model::TrainOptions;
 use anumati_fraud::sim::{Profile, SimConfig, Simulator};
-use anumati_fraud::{tsv, DetectorConfig};
+use anumati_fraud::{tsv, CardAuthorisation, Detector, DetectorConfig, Feedback, Model};
 use anyhow::{bail, Context};
 use clap::{Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -57,6 +57,27 @@ pub enum FraudCommand {
         /// Detector configuration (JSON, any subset of the fields).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Write the trained model (JSON) here, for `anumati fraud score`.
+        #[arg(long)]
+        save_model: Option<PathBuf>,
+    },
+    /// Score card authorisations read from standard input, one JSON event
+    /// (version 1) per line, in time order; print one JSON verdict per line:
+    /// `{"id","score","alert","reasons":[{"code","text"}]}`. A line that is a
+    /// feedback object (`{"id","card","customer","terminal","at","fraud"}`)
+    /// updates the detector instead. Bad lines print `{"error"}` and are
+    /// skipped.
+    Score {
+        /// A model written by `anumati fraud eval --save-model`; default the
+        /// hand-set prior.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Detector configuration (JSON, any subset of the fields).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print only alerts.
+        #[arg(long)]
+        alerts_only: bool,
     },
 }
 
@@ -185,8 +206,79 @@ pub fn run(command: FraudCommand) -> anyhow::Result<()> {
             train_start,
             trees,
             config,
-        } => eval(&data, json, train_start, trees, config.as_deref()),
+            save_model,
+        } => eval(
+            &data,
+            json,
+            train_start,
+            trees,
+            config.as_deref(),
+            save_model.as_deref(),
+        ),
+        FraudCommand::Score {
+            model,
+            config,
+            alerts_only,
+        } => score(model.as_deref(), config.as_deref(), alerts_only),
     }
+}
+
+fn read_config(config: Option<&Path>) -> anyhow::Result<DetectorConfig> {
+    Ok(match config {
+        Some(path) => serde_json::from_str(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+        )
+        .with_context(|| format!("{}", path.display()))?,
+        None => DetectorConfig::default(),
+    })
+}
+
+fn score(model: Option<&Path>, config: Option<&Path>, alerts_only: bool) -> anyhow::Result<()> {
+    let model = match model {
+        Some(path) => serde_json::from_str(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+        )
+        .with_context(|| format!("{}", path.display()))?,
+        None => Model::prior(),
+    };
+    let mut detector = Detector::new(read_config(config)?, model)?;
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for line in stdin.lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match CardAuthorisation::from_json(&line) {
+            Ok(event) => {
+                let a = detector.assess(&event);
+                if a.alert || !alerts_only {
+                    let verdict = serde_json::json!({
+                        "id": event.id,
+                        "score": a.score,
+                        "alert": a.alert,
+                        "reasons": a.reasons,
+                    });
+                    writeln!(out, "{verdict}")?;
+                }
+            }
+            Err(event_error) => match serde_json::from_str::<Feedback>(&line) {
+                Ok(feedback) => detector.feedback(&feedback),
+                Err(_) => {
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({ "error": event_error.to_string() })
+                    )?;
+                }
+            },
+        }
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn eval(
@@ -195,6 +287,7 @@ fn eval(
     train_start: Option<jiff::civil::Date>,
     trees: bool,
     config: Option<&Path>,
+    save_model: Option<&Path>,
 ) -> anyhow::Result<()> {
     let meta: Meta = serde_json::from_str(
         &std::fs::read_to_string(dir.join("meta.json")).with_context(|| {
@@ -205,14 +298,7 @@ fn eval(
         })?,
     )
     .context("meta.json")?;
-    let cfg: DetectorConfig = match config {
-        Some(path) => serde_json::from_str(
-            &std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?,
-        )
-        .with_context(|| format!("{}", path.display()))?,
-        None => DetectorConfig::default(),
-    };
+    let cfg = read_config(config)?;
     let protocol = match (train_start, meta.profile) {
         (Some(d), _) => Protocol::starting(days_of(d)),
         (None, Profile::Handbook) => Protocol::handbook(),
@@ -262,6 +348,10 @@ fn eval(
         }
     }
     let report = evaluation.finish()?;
+    if let (Some(path), Some(model)) = (save_model, &report.model) {
+        std::fs::write(path, serde_json::to_string_pretty(model)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let seconds = started.elapsed().as_secs_f64();
     if json {
         println!(

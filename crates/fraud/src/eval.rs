@@ -85,6 +85,9 @@ pub struct Report {
     pub by_scenario: Vec<ScenarioAuc>,
     /// The trained model's standardised weights, largest first.
     pub weights: Vec<(String, f64)>,
+    /// The trained model itself (not in the JSON report).
+    #[serde(skip)]
+    pub model: Option<Model>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -341,6 +344,7 @@ impl Evaluation {
             protocol: p,
             by_scenario,
             weights,
+            model: Some(model),
         })
     }
 }

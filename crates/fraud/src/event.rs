@@ -206,6 +206,15 @@ impl CardAuthorisation {
         if self.mcc.len() != 4 || !self.mcc.bytes().all(|b| b.is_ascii_digit()) {
             return Err(EventError::Mcc(self.mcc.clone()));
         }
+        // Years 0001 to 9999, offsets within a day (as RFC 3339 allows).
+        if !(-62_135_596_800..=253_402_300_799).contains(&self.at.unix)
+            || self.at.offset.abs() >= 86_400
+        {
+            return Err(EventError::Time(format!(
+                "{} seconds with offset {}",
+                self.at.unix, self.at.offset
+            )));
+        }
         if let (Some(lat), Some(lon)) = (self.lat, self.lon) {
             if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
                 return Err(EventError::Coordinates { lat, lon });
@@ -340,6 +349,9 @@ mod tests {
             CardAuthorisation::from_json(&v2),
             Err(EventError::Version(2))
         );
+        let mut far = event.clone();
+        far.at = Timestamp::new(i64::MAX, 0);
+        assert!(matches!(far.validate(), Err(EventError::Time(_))));
         let bad_mcc = json.replace("5411", "54x1");
         assert!(matches!(
             CardAuthorisation::from_json(&bad_mcc),

@@ -113,7 +113,8 @@ impl SimConfig {
 
     /// An everyday Indian bank of `customers` customers over `days` days.
     /// Fraud rates scale with the population as in the handbook (two
-    /// terminals per 10,000 and three cards per 5,000 a day).
+    /// terminals per 10,000 and three cards per 5,000 a day); scenario 1's
+    /// threshold is ₹8,000, which only the biggest spenders reach.
     pub fn everyday(seed: u64, customers: u32, days: u32, start_day: i64) -> Self {
         let terminals = (customers * 2).max(50);
         SimConfig {
@@ -124,7 +125,7 @@ impl SimConfig {
             radius: 0.0,
             days,
             start_day,
-            large_amount_minor: 2_000_000,
+            large_amount_minor: 800_000,
             compromised_terminals_per_day: 2.0 * f64::from(terminals) / 10_000.0,
             terminal_compromise_days: 28,
             compromised_cards_per_day: 3.0 * f64::from(customers) / 5_000.0,

@@ -251,6 +251,8 @@ mod tests {
         assert!(parse_event_line(1, "id,amount").is_err());
         assert!(parse_event_line(3, "1\tnot-a-time").is_err());
         assert!(parse_label_line(3, "1\t9").is_err());
+        let huge = "1\t9223372036854775807\t0\tc\tu\t1.00\tINR\tm\t5411\tt\t1\tIN\t\t\t";
+        assert!(parse_event_line(3, huge).is_err());
         let mut buf = Vec::new();
         let mut e = Simulator::new(SimConfig::everyday(1, 50, 1, 20_000))
             .next_day()
