@@ -52,6 +52,8 @@ const CODE_TRIES: i64 = 5;
 const LINK_REUSE_MINUTES: i64 = 10;
 /// The platforms' customer service window.
 const WINDOW_HOURS: i64 = 24;
+/// How stale the stored start of a sender's window may be.
+const WINDOW_SLACK_SECONDS: i64 = 300;
 /// Charts kept for the platforms to fetch.
 const MEDIA_KEEP: usize = 1_000;
 const MEDIA_MINUTES: i64 = 60;
@@ -182,7 +184,7 @@ fn is_code(text: &str) -> Option<&str> {
 }
 
 fn within_window(last: i64, now: Timestamp) -> bool {
-    now.as_second() - last < WINDOW_HOURS * 3600
+    now.as_second() - last < WINDOW_HOURS * 3600 - WINDOW_SLACK_SECONDS
 }
 
 impl Gateway {
@@ -248,26 +250,38 @@ impl Gateway {
         let now = self.app.now();
         let platform = inbound.platform.as_str();
         let sender = sender_key(&inbound.sender);
-        sqlx::query(
-            "INSERT INTO channel_senders (platform, sender, business_id, last_inbound_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (platform, sender) DO UPDATE SET last_inbound_at = excluded.last_inbound_at,
-               business_id = COALESCE(excluded.business_id, channel_senders.business_id)",
+        let db = |e: sqlx::Error| AppError::Store(e.into());
+        let known = sqlx::query(
+            "SELECT login, business_id, last_inbound_at FROM channel_senders WHERE platform = ? AND sender = ?",
         )
         .bind(platform)
         .bind(&sender)
-        .bind(&inbound.recipient)
-        .bind(now.as_second())
-        .execute(pool)
+        .fetch_optional(pool)
         .await
-        .map_err(crate::store::StoreError::from)?;
-        let login: Option<String> = sqlx::query_scalar(
-            "SELECT login FROM channel_senders WHERE platform = ? AND sender = ?",
-        )
-        .bind(platform)
-        .bind(&sender)
-        .fetch_one(pool)
-        .await
-        .map_err(crate::store::StoreError::from)?;
+        .map_err(db)?;
+        let login: Option<String> = known.as_ref().and_then(|r| r.get("login"));
+        // The window's start is written at most every few minutes per sender
+        // (a write per message would cost every turn a commit); the window
+        // is taken as that much shorter, so it is never overstated.
+        let stale = known.as_ref().is_none_or(|r| {
+            now.as_second() - r.get::<i64, _>("last_inbound_at") >= WINDOW_SLACK_SECONDS
+                || (inbound.recipient.is_some()
+                    && r.get::<Option<String>, _>("business_id") != inbound.recipient)
+        });
+        if stale {
+            sqlx::query(
+                "INSERT INTO channel_senders (platform, sender, business_id, last_inbound_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (platform, sender) DO UPDATE SET last_inbound_at = excluded.last_inbound_at,
+                   business_id = COALESCE(excluded.business_id, channel_senders.business_id)",
+            )
+            .bind(platform)
+            .bind(&sender)
+            .bind(&inbound.recipient)
+            .bind(now.as_second())
+            .execute(pool)
+            .await
+            .map_err(db)?;
+        }
 
         let Some(login) = login else {
             return Ok((

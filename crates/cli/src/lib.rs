@@ -2,6 +2,7 @@
 //! three roles into one process ([`system::System`]).
 
 pub mod bench;
+pub mod bench_channels;
 pub mod config;
 pub mod system;
 

@@ -167,6 +167,23 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         requests: usize,
     },
+    /// Webhook → Send API reply latency and throughput (Telegram, loopback).
+    Channels {
+        #[command(flatten)]
+        data: DataArg,
+        /// Linked platform chats (spread over the customers).
+        #[arg(long, default_value_t = 100_000)]
+        senders: usize,
+        /// Bank customers behind them (each is granted the default consent).
+        #[arg(long, default_value_t = 1_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value = "what's my balance?")]
+        message: String,
+    },
     /// Chat turns per second and latency through the HTTP chat API.
     Chat {
         #[command(flatten)]
@@ -414,6 +431,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
+        Command::Bench(BenchCommand::Channels {
+            data,
+            senders,
+            customers,
+            requests,
+            concurrency,
+            message,
+        }) => {
+            init_tracing("error");
+            let system = open_existing(&data_dir(&data, &config)).await?;
+            let report = anumati::bench_channels::channels(
+                system,
+                senders,
+                customers,
+                requests,
+                concurrency,
+                &message,
+            )
+            .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Bench(BenchCommand::Chat {
             data,
             users,
@@ -582,7 +621,10 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
         ("Telegram", channels.telegram.is_some()),
     ] {
         if on {
-            println!("{name} webhook: {public_url}/channels/{}/webhook", name.to_lowercase());
+            println!(
+                "{name} webhook: {public_url}/channels/{}/webhook",
+                name.to_lowercase()
+            );
         }
     }
     let router = system.router_with_channels(
@@ -755,7 +797,7 @@ fn statement_parse(
     defaults: &StatementDefaults,
 ) -> anyhow::Result<()> {
     use anumati_formats::Format;
-    let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
+    let input = std::fs::File::open(file).with_context(|| format!("{}", file.display()))?;
     let format = format.map(|f| match f {
         "mt940" => Format::Mt940,
         "mt942" => Format::Mt942,
@@ -765,8 +807,13 @@ fn statement_parse(
         "csv" => Format::Csv,
         _ => Format::Camt054,
     });
-    let parsed = anumati_formats::parse_bytes(&bytes, format, defaults.options(warn_unbalanced)?)
-        .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
+    // Streamed: the file is never held in memory whole.
+    let parsed = anumati_formats::parse_reader(
+        std::io::BufReader::with_capacity(1 << 16, input),
+        format,
+        defaults.options(warn_unbalanced)?,
+    )
+    .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
     for warning in &parsed.warnings {
         eprintln!("warning: {}:{warning}", file.display());
     }
@@ -848,9 +895,13 @@ async fn import(
     let mut failed = 0;
     for file in files {
         let result = async {
-            let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
-            let parsed = anumati_formats::parse_bytes(&bytes, None, options.clone())
-                .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
+            let input = std::fs::File::open(file).with_context(|| format!("{}", file.display()))?;
+            let parsed = anumati_formats::parse_reader(
+                std::io::BufReader::with_capacity(1 << 16, input),
+                None,
+                options.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
             for warning in &parsed.warnings {
                 bar.suspend(|| eprintln!("warning: {}:{warning}", file.display()));
             }
