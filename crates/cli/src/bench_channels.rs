@@ -87,7 +87,7 @@ pub async fn channels(
     let now = system.clock.now().as_second();
     let pool = system.app.store().pool();
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM channel_senders WHERE platform = 'telegram' AND sender LIKE 'id:7%' AND length(sender) = 12")
+    sqlx::query("DELETE FROM channel_senders WHERE platform = 'telegram' AND sender LIKE 'id:7%' AND length(sender) = 13")
         .execute(&mut *tx)
         .await?;
     for i in 0..senders {
