@@ -611,8 +611,6 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
     for c in &logins {
         println!("  {:<24} {} ({}, {})", c.login, c.name, c.city, c.country);
     }
-    println!("press Ctrl-C to stop");
-    std::io::stdout().flush()?;
     let channels = config.channels()?;
     let public_url = config.public_url(addr);
     for (name, on) in [
@@ -627,6 +625,8 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
             );
         }
     }
+    println!("press Ctrl-C to stop");
+    std::io::stdout().flush()?;
     let router = system.router_with_channels(
         channels,
         anumati_app::channels::GatewayOptions::new(&public_url),
