@@ -389,30 +389,15 @@ impl<R: Read> Lexer<R> {
 
     /// Reads more input, keeping the unread bytes; false at the end.
     fn fill(&mut self) -> Result<bool, ParseError> {
-        if self.eof {
-            return Ok(false);
-        }
-        if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.len, 0);
-            self.len -= self.pos;
-            self.pos = 0;
-        }
-        if self.len == self.buf.len() {
-            self.buf.resize(self.buf.len() * 2, 0);
-        }
-        loop {
-            match self.input.read(&mut self.buf[self.len..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.len += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.read_error(e)),
-            }
+        match crate::xml::refill(
+            &mut self.input,
+            &mut self.buf,
+            &mut self.pos,
+            &mut self.len,
+            &mut self.eof,
+        ) {
+            Ok(more) => Ok(more),
+            Err(e) => Err(self.read_error(e)),
         }
     }
 

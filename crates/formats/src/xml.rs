@@ -167,31 +167,14 @@ impl<R: Read> Scanner<R> {
 
     /// Reads more input, keeping the unread bytes; false at the end.
     fn fill(&mut self) -> Result<bool, String> {
-        if self.eof {
-            return Ok(false);
-        }
-        if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.len, 0);
-            self.len -= self.pos;
-            self.pos = 0;
-        }
-        if self.len == self.buf.len() {
-            self.buf.resize(self.buf.len() * 2, 0);
-        }
-        loop {
-            match self.input.read(&mut self.buf[self.len..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(false);
-                }
-                Ok(n) => {
-                    self.len += n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("read error: {e}")),
-            }
-        }
+        refill(
+            &mut self.input,
+            &mut self.buf,
+            &mut self.pos,
+            &mut self.len,
+            &mut self.eof,
+        )
+        .map_err(|e| format!("read error: {e}"))
     }
 
     #[inline(always)]
@@ -587,6 +570,44 @@ pub(crate) fn attribute<'a>(attrs: &'a [u8], key: &[u8]) -> Result<Option<&'a [u
         i += len + 1;
         if local_name(k) == key {
             return Ok(Some(&attrs[v_start..v_start + len]));
+        }
+    }
+}
+
+/// Reads more of `input` into `buf[..len]`, first moving the unread bytes
+/// `buf[pos..len]` to the front (and doubling `buf` when it is full); false
+/// at the end of the input. The streaming readers (this tokenizer, OFX)
+/// share it.
+pub(crate) fn refill<R: Read>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+    pos: &mut usize,
+    len: &mut usize,
+    eof: &mut bool,
+) -> std::io::Result<bool> {
+    if *eof {
+        return Ok(false);
+    }
+    if *pos > 0 {
+        buf.copy_within(*pos..*len, 0);
+        *len -= *pos;
+        *pos = 0;
+    }
+    if *len == buf.len() {
+        buf.resize(buf.len() * 2, 0);
+    }
+    loop {
+        match input.read(&mut buf[*len..]) {
+            Ok(0) => {
+                *eof = true;
+                return Ok(false);
+            }
+            Ok(n) => {
+                *len += n;
+                return Ok(true);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
 }
