@@ -48,6 +48,8 @@ use crate::{AppError, ChatApp, Reply};
 const CODE_MINUTES: i64 = 10;
 /// Wrong codes before the linking attempt is dropped.
 const CODE_TRIES: i64 = 5;
+/// How long a link to the consent manager's page stays usable.
+const LINK_LIFE_MINUTES: i64 = 15;
 /// A pending link is sent again rather than a new one made, for this long.
 const LINK_REUSE_MINUTES: i64 = 10;
 /// The platforms' customer service window.
@@ -526,7 +528,7 @@ impl Gateway {
         .bind(sender)
         .bind(&url)
         .bind(now.as_second())
-        .bind((now + SignedDuration::from_mins(crate::channels::LINK_LIFE_MINUTES)).as_second())
+        .bind((now + SignedDuration::from_mins(LINK_LIFE_MINUTES)).as_second())
         .execute(self.app.store().pool())
         .await
         .map_err(|e| AppError::Store(e.into()))?;
@@ -584,9 +586,6 @@ impl Gateway {
         }
     }
 }
-
-/// How long a link to the consent manager's page stays usable.
-pub(crate) const LINK_LIFE_MINUTES: i64 = 15;
 
 /// The gateway as a [`crate::PushSink`].
 struct Sink(Arc<Gateway>);
@@ -673,8 +672,8 @@ async fn link_callback(
         }
     };
     let Some(View {
-        status,
         customer: Some(login),
+        ..
     }) = view.filter(|v| v.status == "VERIFIED")
     else {
         return fail(
@@ -682,7 +681,6 @@ async fn link_callback(
             "Your bank login could not be confirmed for this link. Ask for a new one in your chat.",
         );
     };
-    let _ = status;
     let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
     let stored = sqlx::query(
         "UPDATE channel_link_requests SET login = ?, code_hash = ?, attempts = 0, expires_at = ? WHERE cm_handle = ? AND code_hash IS NULL",

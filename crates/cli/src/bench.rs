@@ -119,21 +119,9 @@ pub async fn chat(
             (latencies, errors)
         }));
     }
-    let mut latencies: Vec<Duration> = Vec::with_capacity(requests);
-    let mut errors = 0;
-    for w in workers {
-        let (l, e) = w.await?;
-        latencies.extend(l);
-        errors += e;
-    }
+    let (latencies, errors) = gather(workers, requests).await?;
     let seconds = started.elapsed().as_secs_f64();
     server.abort();
-    latencies.sort();
-    let pct = |p: usize| {
-        latencies
-            .get((latencies.len() * p / 100).min(latencies.len().saturating_sub(1)))
-            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
-    };
     Ok(ChatBenchReport {
         users: customers.len(),
         requests,
@@ -141,10 +129,44 @@ pub async fn chat(
         errors,
         seconds,
         turns_per_second: requests as f64 / seconds,
-        p50_ms: pct(50),
-        p99_ms: pct(99),
-        max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+        p50_ms: latencies.ms(50),
+        p99_ms: latencies.ms(99),
+        max_ms: latencies.ms(100),
     })
+}
+
+/// Latencies, sorted.
+pub(crate) struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    /// The `p`th percentile in milliseconds (100: the largest); 0 when empty.
+    pub(crate) fn ms(&self, p: usize) -> f64 {
+        let n = self.0.len();
+        self.0
+            .get((n * p / 100).min(n.saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Waits for load-generator workers, each returning its latencies and error
+/// count.
+pub(crate) async fn gather(
+    workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>,
+    expected: usize,
+) -> anyhow::Result<(Latencies, usize)> {
+    let mut latencies = Vec::with_capacity(expected);
+    let mut errors = 0;
+    for w in workers {
+        let (l, e) = w.await?;
+        latencies.extend(l);
+        errors += e;
+    }
+    latencies.sort();
+    Ok((Latencies(latencies), errors))
 }
 
 #[derive(Debug, Serialize)]

@@ -188,22 +188,10 @@ pub async fn channels(
             (latencies, errors)
         }));
     }
-    let mut latencies: Vec<Duration> = Vec::with_capacity(requests);
-    let mut errors = 0;
-    for w in workers {
-        let (l, e) = w.await?;
-        latencies.extend(l);
-        errors += e;
-    }
+    let (latencies, errors) = crate::bench::gather(workers, requests).await?;
     let seconds = started.elapsed().as_secs_f64();
     server.abort();
     mock_server.abort();
-    latencies.sort();
-    let pct = |p: usize| {
-        latencies
-            .get((latencies.len() * p / 100).min(latencies.len().saturating_sub(1)))
-            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
-    };
     Ok(ChannelsBenchReport {
         senders,
         customers: bank_customers.len(),
@@ -212,8 +200,8 @@ pub async fn channels(
         errors,
         seconds,
         replies_per_second: latencies.len() as f64 / seconds,
-        p50_ms: pct(50),
-        p99_ms: pct(99),
-        max_ms: latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+        p50_ms: latencies.ms(50),
+        p99_ms: latencies.ms(99),
+        max_ms: latencies.ms(100),
     })
 }

@@ -60,7 +60,8 @@ pub struct IdentityView {
     pub customer: Option<String>,
 }
 
-struct Row_ {
+/// One stored identity request.
+struct IdentityRow {
     consumer_id: String,
     redirect_uri: String,
     what: String,
@@ -81,7 +82,7 @@ pub(crate) fn page_routes() -> Router<ConsentManager> {
         .route("/link/{handle}/login", post(login))
 }
 
-async fn load(cm: &ConsentManager, handle: &str) -> Result<Option<Row_>, StoreError> {
+async fn load(cm: &ConsentManager, handle: &str) -> Result<Option<IdentityRow>, StoreError> {
     let row = sqlx::query(
         "SELECT consumer_id, redirect_uri, what, status, customer, expires_at FROM identity_requests WHERE handle = ?",
     )
@@ -89,7 +90,7 @@ async fn load(cm: &ConsentManager, handle: &str) -> Result<Option<Row_>, StoreEr
     .fetch_optional(cm.store().pool())
     .await?;
     let Some(r) = row else { return Ok(None) };
-    Ok(Some(Row_ {
+    Ok(Some(IdentityRow {
         consumer_id: r.get("consumer_id"),
         redirect_uri: r.get("redirect_uri"),
         what: r.get("what"),
@@ -206,7 +207,12 @@ fn message_page(status: StatusCode, text: &str) -> Response {
         .into_response()
 }
 
-fn login_form(cm: &ConsentManager, handle: &str, row: &Row_, error: Option<&str>) -> Response {
+fn login_form(
+    cm: &ConsentManager,
+    handle: &str,
+    row: &IdentityRow,
+    error: Option<&str>,
+) -> Response {
     let error = error
         .map(|e| format!(r#"<p class="error" id="error">{}</p>"#, esc(e)))
         .unwrap_or_default();
@@ -230,7 +236,7 @@ fn login_form(cm: &ConsentManager, handle: &str, row: &Row_, error: Option<&str>
     Html(page("anumati — link your chat", &body)).into_response()
 }
 
-async fn pending(cm: &ConsentManager, handle: &str) -> Result<Row_, Response> {
+async fn pending(cm: &ConsentManager, handle: &str) -> Result<IdentityRow, Response> {
     let row = match load(cm, handle).await {
         Ok(Some(r)) => r,
         Ok(None) => {
