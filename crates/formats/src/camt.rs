@@ -21,7 +21,7 @@
 
 use std::io::BufRead;
 
-use crate::xml::{attribute, key_bytes, Scanner, Tok, LONG};
+use crate::xml::{attribute, find, is_space, key_bytes, name_stops, Scanner, Tok, KEY_MASK, LONG};
 use crate::{decode_line, parse_amount, Balance, Entry, Options, ParseError, Position, Statement};
 use anumati_domain::{Currency, Money};
 use jiff::civil::Date;
@@ -252,12 +252,32 @@ mod st {
     pub const T_OTHER: u8 = 111;
 
     /// The containers, whose end finishes something.
-    pub fn container(s: u8) -> bool {
+    pub const fn container(s: u8) -> bool {
         matches!(s, S | B | N | T)
     }
 
+    /// What a state's element is: a container, a field or neither.
+    pub const OTHER: u8 = 0;
+    pub const CONTAINER: u8 = 1;
+    pub const FIELD: u8 = 2;
+
+    /// [`container`] and [`field`] in one table (index `state & 127`).
+    pub static KIND: [u8; 128] = {
+        let mut t = [OTHER; 128];
+        let mut s = 0;
+        while s < 128 {
+            if container(s as u8) {
+                t[s] = CONTAINER;
+            } else if field(s as u8) {
+                t[s] = FIELD;
+            }
+            s += 1;
+        }
+        t
+    };
+
     /// Leaves whose text is read.
-    pub fn field(s: u8) -> bool {
+    pub const fn field(s: u8) -> bool {
         matches!(
             s,
             S_ID | S_SEQ
@@ -454,64 +474,38 @@ mod st {
         k::ValDt,
     ];
 
-    #[inline]
+    /// The multiplier of [`slot`], found by trying: it gives each of
+    /// [`NAMES`] a slot of its own (the table below fails to compile
+    /// otherwise).
+    const MULTIPLIER: u64 = 0x37e3_6ab0_6601_b8d9;
+
+    /// A hash of a key, one of 128 slots.
+    #[inline(always)]
+    const fn slot(key: u128) -> usize {
+        (((key as u64) ^ ((key >> 64) as u64)).wrapping_mul(MULTIPLIER) >> 57) as usize
+    }
+
+    /// By slot: the key there and its name id (0: none).
+    static SLOTS: [(u128, u8); 128] = {
+        let mut t = [(crate::xml::LONG, 0u8); 128];
+        let mut id = 1;
+        while id < NAMES.len() {
+            let s = slot(NAMES[id]);
+            assert!(t[s].1 == 0, "two names in one slot: change MULTIPLIER");
+            t[s] = (NAMES[id], id as u8);
+            id += 1;
+        }
+        t
+    };
+
+    /// The id of a name in [`NAMES`], 0 for any other.
+    #[inline(always)]
     fn name_id(key: u128) -> usize {
-        match key {
-            k::Acct => 1,
-            k::AcctSvcrRef => 2,
-            k::AddtlNtfctnInf => 3,
-            k::AddtlNtryInf => 4,
-            k::AddtlRptInf => 5,
-            k::AddtlStmtInf => 6,
-            k::AddtlTxInf => 7,
-            k::Amt => 8,
-            k::AmtDtls => 9,
-            k::Bal => 10,
-            k::BkTxCd => 11,
-            k::BookgDt => 12,
-            k::Ccy => 13,
-            k::Cd => 14,
-            k::CdOrPrtry => 15,
-            k::CdtDbtInd => 16,
-            k::Cdtr => 17,
-            k::CdtrAcct => 18,
-            k::CdtrRefInf => 19,
-            k::Chrgs => 20,
-            k::Dbtr => 21,
-            k::DbtrAcct => 22,
-            k::Domn => 23,
-            k::Dt => 24,
-            k::DtTm => 25,
-            k::ElctrncSeqNb => 26,
-            k::EndToEndId => 27,
-            k::Fmly => 28,
-            k::IBAN => 29,
-            k::Id => 30,
-            k::LglSeqNb => 31,
-            k::Nm => 32,
-            k::Ntfctn => 33,
-            k::Ntry => 34,
-            k::NtryRef => 35,
-            k::Othr => 36,
-            k::Prtry => 37,
-            k::Pty => 38,
-            k::Rcrd => 39,
-            k::Ref => 40,
-            k::Refs => 41,
-            k::RltdPties => 42,
-            k::RmtInf => 43,
-            k::Rpt => 44,
-            k::RvslInd => 45,
-            k::Stmt => 46,
-            k::Strd => 47,
-            k::SubFmlyCd => 48,
-            k::Tp => 49,
-            k::TxAmt => 50,
-            k::TxDtls => 51,
-            k::TxId => 52,
-            k::Ustrd => 53,
-            k::ValDt => 54,
-            _ => 0,
+        let (k, id) = SLOTS[slot(key)];
+        if k == key {
+            usize::from(id)
+        } else {
+            0
         }
     }
 
@@ -567,10 +561,12 @@ pub struct CamtReader<R> {
     /// The last `Ccy` value read and its currency (most files use one).
     last_ccy: Option<([u8; 3], Currency)>,
     /// The text of the innermost field (see [`st::field`]): nothing yet,
-    /// one raw text run in `raw` (the common case, decoded only if it is
-    /// kept), or decoded text in `text`.
+    /// one raw text run in `raw` or, for a leaf read in one token, in the
+    /// tokenizer's buffer at `span` (the common cases, decoded only if it
+    /// is kept), or decoded text in `text`.
     mode: Text,
     raw: Vec<u8>,
+    span: std::ops::Range<usize>,
     text: String,
     stmt: Stmt,
     ntry: Ntry,
@@ -579,6 +575,11 @@ pub struct CamtReader<R> {
     /// Domain, family and sub-family codes of the current entry (buffers
     /// reused from entry to entry).
     bank_code: [String; 3],
+    /// Open elements whose local names hold a `:` (`<a:b:Name>`).
+    colons: usize,
+    /// The number of entries of the last statement (the next one's
+    /// `transactions` are allocated for as many).
+    last_count: usize,
     /// An emptied `Ntry::txs`, kept for its allocation.
     spare_txs: Vec<Tx>,
     /// A statement `close` finished.
@@ -587,20 +588,76 @@ pub struct CamtReader<R> {
     pub warnings: Vec<ParseError>,
 }
 
+/// The sixteen bytes of `b` from `i` (little-endian), if it has them.
+#[inline(always)]
+fn load16(b: &[u8], i: usize) -> Option<u128> {
+    let w = b.get(i..i + 16)?;
+    let mut a = [0u8; 16];
+    a.copy_from_slice(w);
+    Some(u128::from_le_bytes(a))
+}
+
+/// Whether the name of a key (not [`LONG`]) holds a `:`.
+#[inline]
+fn has_colon(key: u128) -> bool {
+    let n = ((key >> 120) as usize).min(15);
+    key != LONG && key.to_le_bytes()[..n].contains(&b':')
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Text {
     None,
     Raw,
+    /// Raw, in the tokenizer's buffer at [`CamtReader::span`].
+    Buf,
     Decoded,
 }
 
 /// Printable ASCII without `&`: raw text that reads the same decoded.
 #[inline]
 fn plain(b: &[u8]) -> bool {
-    // Outside 0x20..0x7F, in one comparison.
-    !b.iter().fold(false, |bad, &c| {
-        bad | (c.wrapping_sub(0x20) >= 0x5F) | (c == b'&')
-    })
+    plain_in(b, 0..b.len())
+}
+
+/// [`plain`] for `buf[r]`, eight bytes at a time (the last eight read
+/// from `buf` before `r.end` where it has them).
+#[inline(always)]
+fn plain_in(buf: &[u8], r: std::ops::Range<usize>) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const SPACES: u64 = LO * 0x20;
+    // Any byte below 0x20, above 0x7E or `&` (each test exact for the
+    // word as a whole, if not per byte).
+    let bad = |w: u64| {
+        let below = w.wrapping_sub(SPACES) & !w;
+        let above = w.wrapping_add(LO) | w;
+        let amp = w ^ (LO * u64::from(b'&'));
+        (below | above | (amp.wrapping_sub(LO) & !amp)) & HI != 0
+    };
+    let load = |i: usize| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&buf[i..i + 8]);
+        u64::from_le_bytes(a)
+    };
+    let mut i = r.start;
+    while i + 8 <= r.end {
+        if bad(load(i)) {
+            return false;
+        }
+        i += 8;
+    }
+    let n = r.end - i;
+    if n == 0 {
+        true
+    } else if r.end >= 8 {
+        // The last `n` bytes down to the low end, spaces above them.
+        let w = (load(r.end - 8) >> (8 * (8 - n))) | (SPACES << (8 * n));
+        !bad(w)
+    } else {
+        buf[i..r.end]
+            .iter()
+            .all(|&c| (0x20..0x7F).contains(&c) && c != b'&')
+    }
 }
 
 impl<R: BufRead> CamtReader<R> {
@@ -620,12 +677,15 @@ impl<R: BufRead> CamtReader<R> {
             last_ccy: None,
             mode: Text::None,
             raw: Vec::with_capacity(256),
+            span: 0..0,
             text: String::new(),
             stmt: Stmt::default(),
             ntry: Ntry::default(),
             tx: Tx::default(),
             bal: Bal::default(),
             bank_code: Default::default(),
+            colons: 0,
+            last_count: 0,
             spare_txs: Vec::new(),
             finished: None,
             done: false,
@@ -696,6 +756,12 @@ impl<R: BufRead> CamtReader<R> {
 
     fn next_statement(&mut self) -> Result<Option<Statement>, ParseError> {
         loop {
+            if self.xml.started {
+                self.fast()?;
+                if let Some(s) = self.finished.take() {
+                    return Ok(Some(s));
+                }
+            }
             let tok = match self.xml.next() {
                 Ok(t) => t,
                 Err(e) => return Err(self.err(format!("malformed XML: {e}"))),
@@ -714,16 +780,10 @@ impl<R: BufRead> CamtReader<R> {
                     }
                     let parent = self.states.last().copied().unwrap_or(st::OUT);
                     let state = st::child(parent, key, self.keys.len() + 1);
-                    self.keys.push(key);
-                    self.states.push(state);
-                    self.ccy = None;
-                    if key == k::Amt && !attrs.is_empty() {
-                        self.currency_attribute(attrs)?;
+                    if has_colon(key) {
+                        self.colons += 1;
                     }
-                    self.mode = Text::None;
-                    if st::container(state) {
-                        self.open(state);
-                    }
+                    self.start(key, state, attrs)?;
                 }
                 Tok::Text(r) => {
                     if self.states.last().is_some_and(|&s| st::field(s)) {
@@ -770,6 +830,9 @@ impl<R: BufRead> CamtReader<R> {
                         };
                         return Err(self.err(m));
                     }
+                    if has_colon(key) {
+                        self.colons -= 1;
+                    }
                     self.end()?;
                     if let Some(s) = self.finished.take() {
                         return Ok(Some(s));
@@ -785,6 +848,217 @@ impl<R: BufRead> CamtReader<R> {
         }
     }
 
+    /// Reads the commonest tokens straight from the tokenizer's buffer,
+    /// as [`Scanner::next`] would give them: `<Name>` and
+    /// `<Name Ccy="XYZ">` (no prefix, names of up to 15 bytes), `</Name>`
+    /// closing the innermost element by its key, `<Name/>`, whitespace
+    /// between tags, and a leaf `<Name>text</Name>` in one step. Returns at
+    /// anything else (text beside child elements, prefixes, comments, long
+    /// names, a token the buffer cuts, malformed markup), which the
+    /// tokenizer then reads, or when a statement is finished.
+    fn fast(&mut self) -> Result<(), ParseError> {
+        loop {
+            let b = &self.xml.buf[..self.xml.len];
+            let mut p = self.xml.pos;
+            // Whitespace-only text is no token.
+            while p < b.len() && is_space(b[p]) {
+                p += 1;
+            }
+            self.xml.pos = p;
+            if b.get(p) != Some(&b'<') {
+                return Ok(());
+            }
+            let Some(&c) = b.get(p + 1) else {
+                return Ok(());
+            };
+            if c == b'/' {
+                // The end tag of the innermost element, without a prefix.
+                let top = match self.keys.last() {
+                    Some(&k) if k != LONG => k,
+                    _ => return Ok(()),
+                };
+                let n = (top >> 120) as usize;
+                let Some(w) = load16(b, p + 2) else {
+                    return Ok(());
+                };
+                // A local name with a `:` (`<a:b:Name>`) would match the
+                // whole end tag's name instead of its local part: with one
+                // open, end tags go the general way.
+                if w & KEY_MASK[n] != top & KEY_MASK[n]
+                    || b.get(p + 2 + n) != Some(&b'>')
+                    || self.colons != 0
+                {
+                    return Ok(());
+                }
+                self.xml.pos = p + 3 + n;
+                let state = self.states.last().copied().unwrap_or(st::OUT);
+                if st::KIND[usize::from(state & 127)] == st::OTHER {
+                    self.keys.pop();
+                    self.states.pop();
+                    self.mode = Text::None;
+                    continue;
+                }
+                self.end()?;
+                if self.finished.is_some() {
+                    return Ok(());
+                }
+                continue;
+            }
+            if !c.is_ascii_alphabetic() {
+                return Ok(());
+            }
+            // The name: up to the first byte that may end it, within 16
+            // bytes (no prefix: a `:` ends the fast path).
+            let from = p + 1;
+            let Some(w) = load16(b, from) else {
+                return Ok(());
+            };
+            let stops = name_stops(w as u64);
+            let n = if stops != 0 {
+                (stops.trailing_zeros() / 8) as usize
+            } else {
+                let stops = name_stops((w >> 64) as u64);
+                if stops == 0 {
+                    return Ok(());
+                }
+                8 + (stops.trailing_zeros() / 8) as usize
+            };
+            if n > 15 {
+                return Ok(());
+            }
+            let i = from + n;
+            let key = (w & KEY_MASK[n]) | ((n as u128) << 120);
+            let (attrs, after) = match b[i] {
+                b'>' => (i..i, i + 1),
+                b'/' if b.get(i + 1) == Some(&b'>') => {
+                    // An empty element reads as nothing.
+                    self.xml.pos = i + 2;
+                    continue;
+                }
+                b' ' => match b.get(i..i + 11) {
+                    Some(a) if a.starts_with(b" Ccy=\"") && a[9] == b'"' && a[10] == b'>' => {
+                        (i..i + 10, i + 11)
+                    }
+                    _ => return Ok(()),
+                },
+                _ => return Ok(()),
+            };
+            let parent = self.states.last().copied().unwrap_or(st::OUT);
+            let state = st::child(parent, key, self.keys.len() + 1);
+            // A leaf: text without markup, then its own end tag.
+            if let Some(lt) = find(&b[after..], b'<').map(|q| after + q) {
+                let gt = lt + 2 + n;
+                if b.get(gt) == Some(&b'>')
+                    && b[lt + 1] == b'/'
+                    && load16(b, lt + 2).is_some_and(|e| (e ^ w) & KEY_MASK[n] == 0)
+                {
+                    let mut start = after;
+                    let mut end = lt;
+                    while start < end && is_space(b[start]) {
+                        start += 1;
+                    }
+                    while end > start && is_space(b[end - 1]) {
+                        end -= 1;
+                    }
+                    self.xml.pos = gt + 1;
+                    let kind = st::KIND[usize::from(state & 127)];
+                    if kind == st::FIELD && start < end {
+                        self.leaf_field(key, state, attrs, start..end)?;
+                    } else if kind != st::CONTAINER && key != k::Amt {
+                        // Opens and closes with nothing read.
+                        self.ccy = None;
+                        self.mode = Text::None;
+                    } else {
+                        self.leaf(key, state, attrs, start..end)?;
+                        if self.finished.is_some() {
+                            return Ok(());
+                        }
+                    }
+                    continue;
+                }
+            }
+            self.xml.pos = after;
+            self.start(key, state, attrs)?;
+        }
+    }
+
+    /// A start tag: the element with the local name's `key` (its bytes
+    /// already in `long_names` if it is [`LONG`]) opens in `state`.
+    #[inline(always)]
+    fn start(
+        &mut self,
+        key: u128,
+        state: u8,
+        attrs: std::ops::Range<usize>,
+    ) -> Result<(), ParseError> {
+        self.keys.push(key);
+        self.states.push(state);
+        self.ccy = None;
+        if key == k::Amt && !attrs.is_empty() {
+            self.currency_attribute(attrs)?;
+        }
+        self.mode = Text::None;
+        if st::container(state) {
+            self.open(state);
+        }
+        Ok(())
+    }
+
+    /// A field without children, `<name attrs>text</name>` (`text` trimmed,
+    /// not empty), read in one step: [`CamtReader::leaf`] for the common case.
+    #[inline(always)]
+    fn leaf_field(
+        &mut self,
+        key: u128,
+        state: u8,
+        attrs: std::ops::Range<usize>,
+        text: std::ops::Range<usize>,
+    ) -> Result<(), ParseError> {
+        // Pushed for the path of an error.
+        self.keys.push(key);
+        self.states.push(state);
+        self.ccy = None;
+        if key == k::Amt && !attrs.is_empty() {
+            self.currency_attribute(attrs)?;
+        }
+        let plain = plain_in(&self.xml.buf, text.clone());
+        self.span = text;
+        self.mode = Text::Buf;
+        if !plain {
+            self.decoded()?;
+        }
+        self.close(state)?;
+        self.keys.pop();
+        self.states.pop();
+        self.mode = Text::None;
+        Ok(())
+    }
+
+    /// An element without children (`<name attrs>text</name>`, `text`
+    /// trimmed and possibly empty) read in one step: what its start tag,
+    /// text and end tag would do. Its name is no [`LONG`] one.
+    #[inline]
+    fn leaf(
+        &mut self,
+        key: u128,
+        state: u8,
+        attrs: std::ops::Range<usize>,
+        text: std::ops::Range<usize>,
+    ) -> Result<(), ParseError> {
+        let field = st::field(state) && !text.is_empty();
+        if !field && !st::container(state) && key != k::Amt {
+            self.ccy = None;
+            self.mode = Text::None;
+            return Ok(());
+        }
+        self.start(key, state, attrs)?;
+        if field {
+            self.span = text;
+            self.mode = Text::Buf;
+        }
+        self.end()
+    }
+
     /// The innermost open element ends.
     #[inline]
     fn end(&mut self) -> Result<(), ParseError> {
@@ -792,7 +1066,7 @@ impl<R: BufRead> CamtReader<R> {
         if st::container(state) {
             self.close(state)?;
         } else if st::field(state) && self.has_text() {
-            if self.mode == Text::Raw && !plain(&self.raw) {
+            if matches!(self.mode, Text::Raw | Text::Buf) && !plain(self.raw()) {
                 self.decoded()?;
             }
             self.close(state)?;
@@ -810,7 +1084,7 @@ impl<R: BufRead> CamtReader<R> {
     fn has_text(&self) -> bool {
         match self.mode {
             Text::None => false,
-            Text::Raw => true,
+            Text::Raw | Text::Buf => true,
             Text::Decoded => !self.text.is_empty(),
         }
     }
@@ -823,16 +1097,32 @@ impl<R: BufRead> CamtReader<R> {
                 self.text.clear();
                 self.push_text()?;
             }
+            Text::Buf => {
+                self.raw.clear();
+                self.raw
+                    .extend_from_slice(self.xml.bytes(self.span.clone()));
+                self.text.clear();
+                self.push_text()?;
+            }
             Text::Decoded => {}
         }
         self.mode = Text::Decoded;
         Ok(())
     }
 
+    /// The raw text (for [`Text::Raw`] and [`Text::Buf`]).
+    #[inline]
+    fn raw(&self) -> &[u8] {
+        match self.mode {
+            Text::Buf => self.xml.bytes(self.span.clone()),
+            _ => &self.raw,
+        }
+    }
+
     /// The trimmed text of a field: raw only when [`plain`].
     fn value(&self) -> &str {
         match self.mode {
-            Text::Raw => std::str::from_utf8(&self.raw).unwrap_or(""),
+            Text::Raw | Text::Buf => std::str::from_utf8(self.raw()).unwrap_or(""),
             _ => self.text.trim(),
         }
     }
@@ -840,23 +1130,31 @@ impl<R: BufRead> CamtReader<R> {
     /// [`CamtReader::value`] as bytes (no UTF-8 check for raw text).
     fn value_bytes(&self) -> &[u8] {
         match self.mode {
-            Text::Raw => &self.raw,
+            Text::Raw | Text::Buf => self.raw(),
             _ => self.text.trim().as_bytes(),
         }
     }
 
-    #[cold]
+    /// Reads the `Ccy` attribute of an `Amt` into `ccy`.
+    #[inline(always)]
     fn currency_attribute(&mut self, attrs: std::ops::Range<usize>) -> Result<(), ParseError> {
+        // ` Ccy="EUR"`, as nearly every file writes it, the same as last time.
+        if let (Some((last, c)), [b' ', b'C', b'c', b'y', b'=', b'"', c0, c1, c2, b'"']) =
+            (self.last_ccy, self.xml.bytes(attrs.clone()))
+        {
+            if last == [*c0, *c1, *c2] {
+                self.ccy = Some(c);
+                return Ok(());
+            }
+        }
+        self.currency_attribute_slow(attrs)
+    }
+
+    #[cold]
+    fn currency_attribute_slow(&mut self, attrs: std::ops::Range<usize>) -> Result<(), ParseError> {
         let a = self.xml.bytes(attrs);
-        // ` Ccy="EUR"`, as nearly every file writes it.
         if let [b' ', b'C', b'c', b'y', b'=', b'"', c0, c1, c2, b'"'] = *a {
             let code = [c0, c1, c2];
-            if let Some((last, c)) = self.last_ccy {
-                if last == code {
-                    self.ccy = Some(c);
-                    return Ok(());
-                }
-            }
             if let Ok(Ok(c)) = std::str::from_utf8(&code).map(Currency::new) {
                 self.last_ccy = Some((code, c));
                 self.ccy = Some(c);
@@ -902,7 +1200,10 @@ impl<R: BufRead> CamtReader<R> {
                 self.stmt_index += 1;
                 self.ntry_index = 0;
                 self.bal_index = 0;
-                self.stmt = Stmt::default();
+                self.stmt = Stmt {
+                    transactions: Vec::with_capacity(self.last_count),
+                    ..Stmt::default()
+                };
             }
             st::N => {
                 self.ntry_index += 1;
@@ -987,11 +1288,9 @@ impl<R: BufRead> CamtReader<R> {
                 if !self.tx.ustrd.is_empty() {
                     self.tx.ustrd.push(' ');
                 }
-                let t = match self.mode {
-                    Text::Raw => std::str::from_utf8(&self.raw).unwrap_or(""),
-                    _ => self.text.trim(),
-                };
-                self.tx.ustrd.push_str(t);
+                let mut u = std::mem::take(&mut self.tx.ustrd);
+                u.push_str(self.value());
+                self.tx.ustrd = u;
             }
             T_STRD_REF => self.tx.strd_ref = self.owned(),
             T_CDTR_NM => self.tx.creditor = self.owned(),
@@ -1043,15 +1342,14 @@ impl<R: BufRead> CamtReader<R> {
     }
 
     fn set_bank_code(&mut self, part: usize) {
-        let t = match self.mode {
-            Text::Raw => std::str::from_utf8(&self.raw).unwrap_or(""),
-            _ => self.text.trim(),
-        };
+        let mut c = std::mem::take(&mut self.bank_code[part]);
+        let t = self.value();
         if !t.is_empty() {
-            self.bank_code[part].clear();
-            self.bank_code[part].push_str(t);
+            c.clear();
+            c.push_str(t);
             self.ntry.bank_code[part] = true;
         }
+        self.bank_code[part] = c;
     }
 
     fn currency_for(&mut self, m: Money) -> Result<Currency, ParseError> {
@@ -1210,6 +1508,7 @@ impl<R: BufRead> CamtReader<R> {
 
     fn finish_statement(&mut self) -> Result<Statement, ParseError> {
         let s = std::mem::take(&mut self.stmt);
+        self.last_count = s.transactions.len();
         let account = s
             .iban
             .or(s.other_id)

@@ -30,15 +30,19 @@ pub(crate) enum Tok {
     Eof,
 }
 
+/// The buffer and positions are open to the camt reader's fast path, which
+/// reads the commonest tokens straight from `buf[pos..len]` and leaves the
+/// rest to [`Scanner::next`].
 pub(crate) struct Scanner<R> {
     input: R,
-    buf: Vec<u8>,
+    pub(crate) buf: Vec<u8>,
     /// Start of the unread bytes.
-    pos: usize,
+    pub(crate) pos: usize,
     /// End of the bytes read into `buf`.
-    len: usize,
+    pub(crate) len: usize,
     eof: bool,
-    started: bool,
+    /// The leading byte-order mark has been dealt with.
+    pub(crate) started: bool,
 }
 
 /// Twice a `BufReader`'s default capacity and more, so that reads bypass a
@@ -65,7 +69,7 @@ static NAME_CLASS: [u8; 256] = {
 /// which send the tag to the general path. Exact for the lowest such byte
 /// (the borrows of the first test only run upwards; the second is exact).
 #[inline]
-fn name_stops(w: u64) -> u64 {
+pub(crate) fn name_stops(w: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     const LOW7: u64 = LO * 0x7F;
@@ -77,7 +81,8 @@ fn name_stops(w: u64) -> u64 {
     below | between
 }
 
-fn is_space(b: u8) -> bool {
+#[inline]
+pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
@@ -143,6 +148,7 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    #[inline]
     pub(crate) fn bytes(&self, r: Range<usize>) -> &[u8] {
         &self.buf[r]
     }
@@ -483,7 +489,7 @@ fn tag_end(rest: &[u8]) -> Result<Option<usize>, String> {
 }
 
 /// The low `n` bytes of a u128, for `n` up to 15.
-static KEY_MASK: [u128; 16] = {
+pub(crate) static KEY_MASK: [u128; 16] = {
     let mut t = [0u128; 16];
     let mut n = 0;
     while n < 16 {
