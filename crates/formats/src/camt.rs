@@ -575,8 +575,14 @@ pub struct CamtReader<R> {
     /// Domain, family and sub-family codes of the current entry (buffers
     /// reused from entry to entry).
     bank_code: [String; 3],
+    /// The key of a field read by [`CamtReader::leaf_field`], which is not
+    /// pushed on `keys` ([`LONG`] when there is none): the innermost
+    /// element of an error's path.
+    leaf: u128,
     /// Open elements whose local names hold a `:` (`<a:b:Name>`).
     colons: usize,
+    /// Start tags read, by [`tag_slot`]: most files repeat a few dozen.
+    tags: Box<[TagEntry; 256]>,
     /// The number of entries of the last statement (the next one's
     /// `transactions` are allocated for as many).
     last_count: usize,
@@ -595,6 +601,39 @@ fn load16(b: &[u8], i: usize) -> Option<u128> {
     let mut a = [0u8; 16];
     a.copy_from_slice(w);
     Some(u128::from_le_bytes(a))
+}
+
+/// A start tag the fast path has read, `<Name>` or `<Name Ccy="XYZ">`, and
+/// what it means in the parent state it was read in.
+#[derive(Clone, Copy, Default)]
+struct TagEntry {
+    /// The tag's bytes, `<` to `>`, little-endian.
+    bytes: u128,
+    key: u128,
+    /// The tag's length, 0 for an empty slot.
+    len: usize,
+    /// The name's length.
+    n: u8,
+    state: u8,
+    parent: u8,
+}
+
+/// The low `n` bytes of a u128, for `n` up to 16.
+static TAG_MASK: [u128; 17] = {
+    let mut t = [u128::MAX; 17];
+    let mut n = 0;
+    while n < 16 {
+        t[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
+/// The slot of [`CamtReader::tags`] for a tag starting with `t` in an
+/// element in state `parent`.
+#[inline(always)]
+fn tag_slot(t: u128, parent: u8) -> usize {
+    (((t as u64) ^ u64::from(parent)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
 }
 
 /// Whether the name of a key (not [`LONG`]) holds a `:`.
@@ -684,7 +723,9 @@ impl<R: BufRead> CamtReader<R> {
             tx: Tx::default(),
             bal: Bal::default(),
             bank_code: Default::default(),
+            leaf: LONG,
             colons: 0,
+            tags: Box::new([TagEntry::default(); 256]),
             last_count: 0,
             spare_txs: Vec::new(),
             finished: None,
@@ -696,8 +737,10 @@ impl<R: BufRead> CamtReader<R> {
     /// The local names of the open elements, outermost first.
     fn names(&self) -> Vec<Vec<u8>> {
         let mut long = self.long_offsets.iter().enumerate();
+        let leaf = (self.leaf != LONG).then_some(self.leaf);
         self.keys
             .iter()
+            .chain(leaf.iter())
             .map(|&k| {
                 if k != LONG {
                     return key_bytes(k);
@@ -723,7 +766,7 @@ impl<R: BufRead> CamtReader<R> {
         for (n, name) in self.names().iter().enumerate() {
             out.push('/');
             out.push_str(&String::from_utf8_lossy(name));
-            let index = match self.states[n] {
+            let index = match self.states.get(n).copied().unwrap_or(st::OUT) {
                 st::S => Some(self.stmt_index),
                 st::N => Some(self.ntry_index),
                 st::T => Some(self.tx_index),
@@ -907,50 +950,79 @@ impl<R: BufRead> CamtReader<R> {
             if !c.is_ascii_alphabetic() {
                 return Ok(());
             }
-            // The name: up to the first byte that may end it, within 16
-            // bytes (no prefix: a `:` ends the fast path).
-            let from = p + 1;
-            let Some(w) = load16(b, from) else {
+            let parent = self.states.last().copied().unwrap_or(st::OUT);
+            let Some(t) = load16(b, p) else {
                 return Ok(());
             };
-            let stops = name_stops(w as u64);
-            let n = if stops != 0 {
-                (stops.trailing_zeros() / 8) as usize
+            // A start tag read before in the same parent state: its bytes,
+            // from `<` to `>` (at most 16), say all the rest.
+            let slot = tag_slot(t, parent);
+            let e = self.tags[slot];
+            let (n, key, state, attrs, after) = if e.len != 0
+                && e.parent == parent
+                && (t ^ e.bytes) & TAG_MASK[e.len] == 0
+            {
+                let n = usize::from(e.n);
+                let after = p + e.len;
+                let i = p + 1 + n;
+                (n, e.key, e.state, i..after - 1, after)
             } else {
-                let stops = name_stops((w >> 64) as u64);
-                if stops == 0 {
+                // The name: up to the first byte that may end it,
+                // within 16 bytes (no prefix: a `:` ends the fast path).
+                let from = p + 1;
+                let Some(w) = load16(b, from) else {
+                    return Ok(());
+                };
+                let stops = name_stops(w as u64);
+                let n = if stops != 0 {
+                    (stops.trailing_zeros() / 8) as usize
+                } else {
+                    let stops = name_stops((w >> 64) as u64);
+                    if stops == 0 {
+                        return Ok(());
+                    }
+                    8 + (stops.trailing_zeros() / 8) as usize
+                };
+                if n > 15 {
                     return Ok(());
                 }
-                8 + (stops.trailing_zeros() / 8) as usize
-            };
-            if n > 15 {
-                return Ok(());
-            }
-            let i = from + n;
-            let key = (w & KEY_MASK[n]) | ((n as u128) << 120);
-            let (attrs, after) = match b[i] {
-                b'>' => (i..i, i + 1),
-                b'/' if b.get(i + 1) == Some(&b'>') => {
-                    // An empty element reads as nothing.
-                    self.xml.pos = i + 2;
-                    continue;
-                }
-                b' ' => match b.get(i..i + 11) {
-                    Some(a) if a.starts_with(b" Ccy=\"") && a[9] == b'"' && a[10] == b'>' => {
-                        (i..i + 10, i + 11)
+                let i = from + n;
+                let key = (w & KEY_MASK[n]) | ((n as u128) << 120);
+                let (attrs, after) = match b[i] {
+                    b'>' => (i..i, i + 1),
+                    b'/' if b.get(i + 1) == Some(&b'>') => {
+                        // An empty element reads as nothing.
+                        self.xml.pos = i + 2;
+                        continue;
                     }
+                    b' ' => match b.get(i..i + 11) {
+                        Some(a) if a.starts_with(b" Ccy=\"") && a[9] == b'"' && a[10] == b'>' => {
+                            (i..i + 10, i + 11)
+                        }
+                        _ => return Ok(()),
+                    },
                     _ => return Ok(()),
-                },
-                _ => return Ok(()),
+                };
+                let state = st::child(parent, key, self.keys.len() + 1);
+                // A statement's state depends on the depth too.
+                if parent != st::OUT && after - p <= 16 {
+                    self.tags[slot] = TagEntry {
+                        bytes: t & TAG_MASK[after - p],
+                        key,
+                        len: after - p,
+                        n: n as u8,
+                        state,
+                        parent,
+                    };
+                }
+                (n, key, state, attrs, after)
             };
-            let parent = self.states.last().copied().unwrap_or(st::OUT);
-            let state = st::child(parent, key, self.keys.len() + 1);
             // A leaf: text without markup, then its own end tag.
             if let Some(lt) = find(&b[after..], b'<').map(|q| after + q) {
                 let gt = lt + 2 + n;
                 if b.get(gt) == Some(&b'>')
                     && b[lt + 1] == b'/'
-                    && load16(b, lt + 2).is_some_and(|e| (e ^ w) & KEY_MASK[n] == 0)
+                    && load16(b, lt + 2).is_some_and(|e| (e ^ key) & KEY_MASK[n] == 0)
                 {
                     let mut start = after;
                     let mut end = lt;
@@ -1014,9 +1086,8 @@ impl<R: BufRead> CamtReader<R> {
         attrs: std::ops::Range<usize>,
         text: std::ops::Range<usize>,
     ) -> Result<(), ParseError> {
-        // Pushed for the path of an error.
-        self.keys.push(key);
-        self.states.push(state);
+        // Named last in the path of an error, as if pushed.
+        self.leaf = key;
         self.ccy = None;
         if key == k::Amt && !attrs.is_empty() {
             self.currency_attribute(attrs)?;
@@ -1028,8 +1099,7 @@ impl<R: BufRead> CamtReader<R> {
             self.decoded()?;
         }
         self.close(state)?;
-        self.keys.pop();
-        self.states.pop();
+        self.leaf = LONG;
         self.mode = Text::None;
         Ok(())
     }
