@@ -583,9 +583,9 @@ pub struct CamtReader<R> {
     colons: usize,
     /// Start tags read, by [`tag_slot`]: most files repeat a few dozen.
     tags: Box<[TagEntry; 256]>,
-    /// The number of entries of the last statement (the next one's
-    /// `transactions` are allocated for as many).
-    last_count: usize,
+    /// The next statement's `transactions`, allocated for as many entries
+    /// as the last one had.
+    next_transactions: Vec<Entry>,
     /// An emptied `Ntry::txs`, kept for its allocation.
     spare_txs: Vec<Tx>,
     /// A statement `close` finished.
@@ -726,7 +726,7 @@ impl<R: BufRead> CamtReader<R> {
             leaf: LONG,
             colons: 0,
             tags: Box::new([TagEntry::default(); 256]),
-            last_count: 0,
+            next_transactions: Vec::new(),
             spare_txs: Vec::new(),
             finished: None,
             done: false,
@@ -1271,7 +1271,7 @@ impl<R: BufRead> CamtReader<R> {
                 self.ntry_index = 0;
                 self.bal_index = 0;
                 self.stmt = Stmt {
-                    transactions: Vec::with_capacity(self.last_count),
+                    transactions: std::mem::take(&mut self.next_transactions),
                     ..Stmt::default()
                 };
             }
@@ -1578,7 +1578,10 @@ impl<R: BufRead> CamtReader<R> {
 
     fn finish_statement(&mut self) -> Result<Statement, ParseError> {
         let s = std::mem::take(&mut self.stmt);
-        self.last_count = s.transactions.len();
+        // Allocated now, not when the next statement starts: by then the
+        // caller has most likely freed this one's strings, and a large
+        // allocation would make the allocator sort them all first.
+        self.next_transactions = Vec::with_capacity(s.transactions.len());
         let account = s
             .iban
             .or(s.other_id)

@@ -291,3 +291,68 @@ fn namespace_prefixes_and_long_names_read_the_same() {
     let e = parse_bytes(bad.as_bytes(), Options::default()).unwrap_err();
     assert!(e.message.contains("expected </Amt>, found </Amu>"), "{e}");
 }
+
+/// A reader that gives at most `k` bytes per read, so that the parser's
+/// buffer ends anywhere in a tag or a text.
+struct Trickle<'a> {
+    data: &'a [u8],
+    k: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.k.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// The reader's fast path (tokens read straight from its buffer) and its
+/// general path (for tokens the buffer cuts) give the same statements and
+/// the same errors, wherever the reads end.
+#[test]
+fn any_read_sizes_give_the_same_result() {
+    let ok = "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2024-01-01</Dt></BookgDt></Ntry>";
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    for f in [
+        "camt052_v06_report.xml",
+        "camt053_v02_batch.xml",
+        "camt053_v08_foreign_empty.xml",
+        "camt054_v13_notification.xml",
+    ] {
+        let b = fixture(f);
+        inputs.push(prefixed(&String::from_utf8_lossy(&b), "p:").into_bytes());
+        inputs.push(b);
+    }
+    for (ntry, closing) in [
+        (ok.to_owned(), "3.00"),
+        (ok.to_owned(), "4.00"),
+        (ok.replace("1.00", "1.005"), "3.00"),
+        (ok.replace("<Amt ", "<Amt  "), "3.00"),
+        (ok.replace("CRDT", " CRDT &amp; "), "3.00"),
+        (ok.replace("<BookgDt>", "<BookgDt><X/><Y></Y>"), "3.00"),
+        (ok.replace("</Ntry>", "</p:Ntry>"), "3.00"),
+        (ok.replace("<Ntry>", "<a:b:Ntry>"), "3.00"),
+        (
+            ok.replace("<Ntry>", "<a:b:Ntry>")
+                .replace("</Ntry>", "</b:Ntry>"),
+            "3.00",
+        ),
+        ("<Ntry></Ntry>".to_owned(), "3.00"),
+        ("<Ntry><Amt Ccy=\"EUR\"></Amt></Ntry>".to_owned(), "3.00"),
+        (ok.replace("2024-01-01", "2024-13-01"), "3.00"),
+    ] {
+        inputs.push(camt(&ntry, closing).into_bytes());
+    }
+    for input in &inputs {
+        let want = format!("{:?}", parse_bytes(input, Options::default()));
+        for k in [1, 2, 3, 7, 16, 100] {
+            let got = anumati_formats::camt::parse(
+                std::io::BufReader::with_capacity(1, Trickle { data: input, k }),
+                Options::default(),
+            );
+            assert_eq!(format!("{got:?}"), want, "reads of {k} bytes");
+        }
+    }
+}
