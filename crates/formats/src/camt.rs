@@ -581,7 +581,8 @@ pub struct CamtReader<R> {
     leaf: u128,
     /// Open elements whose local names hold a `:` (`<a:b:Name>`).
     colons: usize,
-    /// Start tags read, by [`tag_slot`]: most files repeat a few dozen.
+    /// Start tags read, by [`tag_slot`] (two per set of two slots): most
+    /// files repeat a few dozen.
     tags: Box<[TagEntry; 256]>,
     /// The next statement's `transactions`, allocated for as many entries
     /// as the last one had.
@@ -601,6 +602,35 @@ fn load16(b: &[u8], i: usize) -> Option<u128> {
     let mut a = [0u8; 16];
     a.copy_from_slice(w);
     Some(u128::from_le_bytes(a))
+}
+
+/// An amount written as camt files write them, 1 to 15 digits and then
+/// exactly as many decimals as the currency has after a `.` (`1234.50`),
+/// without the general parser; `None` for anything else.
+#[inline]
+fn exact_amount(b: &[u8], ccy: Currency) -> Option<Money> {
+    let exp = usize::from(ccy.exponent());
+    let int_len = if exp == 0 {
+        b.len()
+    } else {
+        let dot = b.len().checked_sub(exp + 1)?;
+        if b[dot] != b'.' {
+            return None;
+        }
+        dot
+    };
+    if int_len == 0 || int_len > 15 {
+        return None;
+    }
+    let mut minor = 0i64;
+    for &c in b[..int_len].iter().chain(&b[b.len() - exp..]) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        minor = minor * 10 + i64::from(d);
+    }
+    Some(Money::from_minor(minor, ccy))
 }
 
 /// A start tag the fast path has read, `<Name>` or `<Name Ccy="XYZ">`, and
@@ -630,10 +660,19 @@ static TAG_MASK: [u128; 17] = {
 };
 
 /// The slot of [`CamtReader::tags`] for a tag starting with `t` in an
-/// element in state `parent`.
+/// element in state `parent`: a hash of the parent and the tag's first
+/// eight bytes up to its `>` (not the text after a short tag).
 #[inline(always)]
 fn tag_slot(t: u128, parent: u8) -> usize {
-    (((t as u64) ^ u64::from(parent)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let w = t as u64;
+    let gt = w ^ (LO * u64::from(b'>'));
+    // The high bit of the first `>` is the lowest set (exact for it).
+    let z = gt.wrapping_sub(LO) & !gt & HI;
+    let x = if z == 0 { w } else { w & (z ^ (z - 1)) };
+    let x = (x ^ (x >> 29) ^ u64::from(parent)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (x >> 56) as usize
 }
 
 /// Whether the name of a key (not [`LONG`]) holds a `:`.
@@ -956,12 +995,18 @@ impl<R: BufRead> CamtReader<R> {
             };
             // A start tag read before in the same parent state: its bytes,
             // from `<` to `>` (at most 16), say all the rest.
-            let slot = tag_slot(t, parent);
-            let e = self.tags[slot];
-            let (n, key, state, attrs, after) = if e.len != 0
-                && e.parent == parent
-                && (t ^ e.bytes) & TAG_MASK[e.len] == 0
-            {
+            let set = tag_slot(t, parent) & !1;
+            let hit = |e: &TagEntry| {
+                e.len != 0 && e.parent == parent && (t ^ e.bytes) & TAG_MASK[e.len] == 0
+            };
+            let e = if hit(&self.tags[set]) {
+                Some(self.tags[set])
+            } else if hit(&self.tags[set + 1]) {
+                Some(self.tags[set + 1])
+            } else {
+                None
+            };
+            let (n, key, state, attrs, after) = if let Some(e) = e {
                 let n = usize::from(e.n);
                 let after = p + e.len;
                 let i = p + 1 + n;
@@ -1006,7 +1051,9 @@ impl<R: BufRead> CamtReader<R> {
                 let state = st::child(parent, key, self.keys.len() + 1);
                 // A statement's state depends on the depth too.
                 if parent != st::OUT && after - p <= 16 {
-                    self.tags[slot] = TagEntry {
+                    // Two ways per set, the newer first.
+                    self.tags[set + 1] = self.tags[set];
+                    self.tags[set] = TagEntry {
                         bytes: t & TAG_MASK[after - p],
                         key,
                         len: after - p,
@@ -1299,7 +1346,11 @@ impl<R: BufRead> CamtReader<R> {
         let ccy = self
             .ccy
             .ok_or_else(|| self.err("amount without a Ccy attribute"))?;
-        parse_amount(self.value_bytes(), ccy).map_err(|m| self.err(m))
+        let b = self.value_bytes();
+        match exact_amount(b, ccy) {
+            Some(m) => Ok(m),
+            None => parse_amount(b, ccy).map_err(|m| self.err(m)),
+        }
     }
 
     fn date(&self) -> Result<Date, ParseError> {
