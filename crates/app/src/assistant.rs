@@ -14,6 +14,7 @@ use crate::confidence::Confidence;
 use crate::data::{Access, Snapshot};
 use crate::dialogue::{self, Decision, Form, Query, Slot, State, Turn};
 use crate::nlu::{Lang, Understanding};
+use crate::payments::Payees;
 use crate::{AppError, ChatApp, Reply, StatusChange, MESSAGE_CHARS_MAX};
 
 /// How long the conversation's context is kept (sealed in the vault).
@@ -21,7 +22,7 @@ pub const CONTEXT_MINUTES: i64 = 30;
 const DIALOGUE_KIND: &str = "dialogue";
 
 /// A plain-words name of an intent, for "did you mean …?".
-fn describe_intent(intent: &str, lang: Lang) -> String {
+pub(crate) fn describe_intent(intent: &str, lang: Lang) -> String {
     let (en, hi) = match intent {
         "balance" => ("your balance", "आपका बैलेंस"),
         "transactions" => ("your transactions", "आपके लेन-देन"),
@@ -76,8 +77,33 @@ impl ChatApp {
             payees: &[],
             default_currency: Currency::INR,
         };
-        let u = self.language().understand(message, &context);
+        let mut u = self.language().understand(message, &context);
         let mut state = self.load_dialogue(login).await?;
+        if message.chars().any(char::is_alphabetic) {
+            state.hindi = u.lang == Lang::Hi;
+        } else if state.hindi {
+            u.lang = Lang::Hi;
+        }
+        // A payment names a payee: read the customer's saved payees (under
+        // their consent) only then, and find the names among them.
+        let paying = match &state.form {
+            Some(form @ Form::Pay { .. }) => form.pending().is_none(),
+            _ => u.intent == "pay" && u.confidence >= dialogue::GUESS,
+        };
+        let payees = if paying && self.payments_enabled() {
+            let payees = self.payees(login).await?;
+            if let Payees::Found { payees: list, .. } = &payees {
+                let names: Vec<String> = list.iter().map(|p| p.name.clone()).collect();
+                let context = Context {
+                    payees: &names,
+                    ..context
+                };
+                u.entities = anumati_nlu::entities::extract(message, &context);
+            }
+            Some(payees)
+        } else {
+            None
+        };
         let turn = Turn {
             intent: u.intent.clone(),
             confidence: u.confidence,
@@ -85,10 +111,13 @@ impl ChatApp {
             words: u.words,
             narrows: u.narrows,
             payee_text: u.payee_text.clone(),
+            note: u.note.clone(),
+            code: u.code.clone(),
+            resend: u.resend,
         };
         let decision = dialogue::decide(&mut state, &turn);
         let mut reply = self
-            .carry_out(login, message, &u, decision, &mut state)
+            .carry_out(login, message, &u, decision, &mut state, payees.as_ref())
             .await?;
         // After an erasure nothing about the customer is kept, not even context.
         // After a revocation too: the shredded key stays shredded.
@@ -139,6 +168,7 @@ impl ChatApp {
         u: &Understanding,
         decision: Decision,
         state: &mut State,
+        payees: Option<&Payees>,
     ) -> Result<Reply, AppError> {
         let lang = u.lang;
         let c = u.confidence;
@@ -164,18 +194,38 @@ impl ChatApp {
                 r
             }
             Decision::Ask(form, slot) => self.ask(&form, slot, lang, c),
+            Decision::Confirm(form @ Form::Pay { .. })
+            | Decision::Execute(form @ Form::Pay { .. }) => {
+                self.start_pay(login, form, lang, c, state, payees).await?
+            }
             Decision::Confirm(form) => self.confirm(&form, lang, c),
             Decision::Execute(form) => self.execute(login, &form, lang, c).await?,
-            Decision::Cancelled(form) => self.text(
-                form.intent(),
-                c,
-                lang.pick(
-                    "Cancelled — nothing was done.",
-                    "रद्द कर दिया — कुछ नहीं किया गया।",
-                ),
-            ),
+            Decision::Authorise(form, code) => {
+                self.authorise_pay(&form, &code, lang, c, state).await?
+            }
+            Decision::Resend(form) => {
+                self.resend_code(login, form, lang, c, state, payees)
+                    .await?
+            }
+            Decision::Cancelled(form) => {
+                if let Some(p) = form.pending() {
+                    self.cancel_payment(&p.consent_id).await;
+                }
+                self.text(
+                    form.intent(),
+                    c,
+                    lang.pick(
+                        "Cancelled — nothing was done.",
+                        "रद्द कर दिया — कुछ नहीं किया गया।",
+                    ),
+                )
+            }
             Decision::Dropped { form, then } => {
-                let mut r = Box::pin(self.carry_out(login, message, u, *then, state)).await?;
+                if let Some(p) = form.pending() {
+                    self.cancel_payment(&p.consent_id).await;
+                }
+                let mut r =
+                    Box::pin(self.carry_out(login, message, u, *then, state, payees)).await?;
                 r.reply = format!(
                     "{} {}.\n{}",
                     lang.pick("I have set aside", "मैंने यह छोड़ दिया:"),
@@ -271,26 +321,28 @@ impl ChatApp {
                 },
             ),
             (_, Slot::Amount) => self.text(form.intent(), c, lang.pick("How much?", "कितने?")),
+            (_, Slot::Code) => {
+                let mut r = self.text(
+                    "pay",
+                    c,
+                    lang.pick(
+                        "Please type the 6-digit code the bank sent to your phone, or say cancel.",
+                        "कृपया बैंक द्वारा आपके फ़ोन पर भेजा गया 6 अंकों का कोड लिखें, या रद्द करें।",
+                    ),
+                );
+                r.quick_replies = vec![lang.pick("Resend code", "कोड दोबारा भेजें").to_owned()];
+                r
+            }
         };
         r.quick_replies
             .push(lang.pick("Cancel", "रद्द करें").to_owned());
         r
     }
 
-    fn confirm(&self, form: &Form, lang: Lang, c: Confidence) -> Reply {
+    pub(crate) fn confirm(&self, form: &Form, lang: Lang, c: Confidence) -> Reply {
         let text = match form {
-            Form::Pay { payee, amount, .. } => match lang {
-                Lang::En => format!(
-                    "Send {} to {}? Say yes to confirm, or cancel.",
-                    amount.map(|a| a.to_string()).unwrap_or_default(),
-                    payee.as_deref().unwrap_or_default()
-                ),
-                Lang::Hi => format!(
-                    "{} को {} भेजें? पुष्टि के लिए हाँ कहें, या रद्द करें।",
-                    payee.as_deref().unwrap_or_default(),
-                    amount.map(|a| a.to_string()).unwrap_or_default()
-                ),
-            },
+            // A payment is shown by the bank's terms, with its code (`start_pay`).
+            Form::Pay { .. } => describe_intent("pay", lang),
             Form::Action { intent } => match intent.as_str() {
                 "card_lock" => lang.pick("Lock your cards? While they are locked, card payments are declined. You can unlock them here at any time.", "अपने कार्ड लॉक करें? लॉक रहने तक कार्ड से भुगतान अस्वीकार होंगे। आप यहीं कभी भी अनलॉक कर सकते हैं।").to_owned(),
                 "card_unlock" => lang.pick("Unlock your cards, so card payments work again?", "अपने कार्ड अनलॉक करें, ताकि कार्ड से भुगतान फिर हो सकें?").to_owned(),
@@ -313,10 +365,7 @@ impl ChatApp {
     ) -> Result<Reply, AppError> {
         let plain = |text: &str| self.text(form.intent(), c, text);
         Ok(match form {
-            Form::Pay { .. } => plain(lang.pick(
-                "Payments from the chat are not switched on at this bank yet, so nothing was sent.",
-                "इस बैंक में अभी चैट से भुगतान चालू नहीं है, इसलिए कुछ नहीं भेजा गया।",
-            )),
+            Form::Pay { .. } => plain(&describe_intent("pay", lang)),
             Form::Action { intent } => match intent.as_str() {
                 "consent_revoke" => match self.revoke(login).await? {
                     Some(id) => {
@@ -740,6 +789,9 @@ impl ChatApp {
                 "consent.resumed" => "resumed the consent",
                 "consent.expired" => "— the consent expired",
                 "data.erased" => "erased your data",
+                "card.lock" => "locked your cards",
+                "card.unlock" => "unlocked your cards",
+                "payees.read" => "read your saved payees (to pay one)",
                 other => other,
             };
             let outcome = if e["outcome"] == "refused" {

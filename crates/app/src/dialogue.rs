@@ -165,6 +165,23 @@ impl Query {
     }
 }
 
+/// A payment the bank has priced and texted a code for: what the customer
+/// was shown, and the consent the code approves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingPayment {
+    pub consent_id: String,
+    /// The payee as the bank names them, and their address or account
+    /// number masked to its last four.
+    pub payee: String,
+    pub payee_masked: String,
+    /// A customer of this bank.
+    pub internal: bool,
+    pub amount: Money,
+    pub fee: Money,
+    /// The paying account, masked.
+    pub debtor_masked: String,
+}
+
 /// An action that needs details and a "yes" before it happens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -174,6 +191,20 @@ pub enum Form {
         #[serde(default)]
         payee_candidates: Vec<String>,
         amount: Option<Money>,
+        /// What the payment is for ("for dinner"): its reference at the bank.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        /// Set once the bank texted a code; the form then waits for it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pending: Option<PendingPayment>,
+        /// A consent the customer changed their mind about (another payee or
+        /// amount): cancelled at the bank before the next one is asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<String>,
+        /// Codes asked for so far (a resend asks again); part of the
+        /// consent's idempotency key, so each ask is a new consent.
+        #[serde(default)]
+        asks: u8,
     },
     /// An action that needs only a "yes": `card_lock`, `card_unlock`,
     /// `consent_revoke`, `delete_data`.
@@ -197,17 +228,38 @@ impl Form {
         match self {
             Form::Pay { payee: None, .. } => Some(Slot::Payee),
             Form::Pay { amount: None, .. } => Some(Slot::Amount),
+            Form::Pay {
+                pending: Some(_), ..
+            } => Some(Slot::Code),
             _ => None,
         }
     }
 
-    fn fill(&mut self, e: &anumati_nlu::entities::Entities, named: Option<&str>) {
+    /// The consent waiting for a code, if any.
+    pub fn pending(&self) -> Option<&PendingPayment> {
+        match self {
+            Form::Pay { pending, .. } => pending.as_ref(),
+            Form::Action { .. } => None,
+        }
+    }
+
+    fn fill(
+        &mut self,
+        e: &anumati_nlu::entities::Entities,
+        named: Option<&str>,
+        said: Option<&str>,
+    ) {
         if let Form::Pay {
             payee,
             payee_candidates,
             amount,
+            note,
+            pending,
+            replaces,
+            ..
         } = self
         {
+            let before = (payee.clone(), *amount);
             if e.payee.is_some() {
                 *payee = e.payee.clone();
                 payee_candidates.clear();
@@ -222,6 +274,16 @@ impl Form {
             if let Some(a) = e.amount {
                 *amount = Some(a);
             }
+            if let Some(n) = said {
+                *note = Some(n.to_owned());
+            }
+            // Another payee or amount than the code was sent for: that
+            // consent is given up and a new one asked for.
+            if (payee.clone(), *amount) != before {
+                if let Some(p) = pending.take() {
+                    *replaces = Some(p.consent_id);
+                }
+            }
         }
     }
 }
@@ -231,6 +293,8 @@ impl Form {
 pub enum Slot {
     Payee,
     Amount,
+    /// The one-time code the bank texted.
+    Code,
 }
 
 /// What the conversation remembers between messages.
@@ -247,6 +311,10 @@ pub struct State {
     /// Misunderstandings in a row.
     #[serde(default)]
     pub misunderstood: u8,
+    /// The customer last wrote in Hindi (Devanagari or Hinglish): a message
+    /// without words (a code, an amount) is answered in that language.
+    #[serde(default)]
+    pub hindi: bool,
 }
 
 /// One message, understood on its own.
@@ -262,6 +330,12 @@ pub struct Turn {
     /// A payee named in the customer's own words (see
     /// [`crate::nlu::Understanding::payee_text`]).
     pub payee_text: Option<String>,
+    /// What a payment is for, in the customer's words ("for dinner").
+    pub note: Option<String>,
+    /// The message is a six-digit one-time code (and little else).
+    pub code: Option<String>,
+    /// The customer asks for the code again.
+    pub resend: bool,
 }
 
 /// What to do with a message.
@@ -279,6 +353,10 @@ pub enum Decision {
     Confirm(Form),
     /// The customer said yes to a complete form.
     Execute(Form),
+    /// The customer typed the one-time code for the form's pending payment.
+    Authorise(Form, String),
+    /// The customer asks for a new code for the form's pending payment.
+    Resend(Form),
     /// The customer cancelled the form.
     Cancelled(Form),
     /// A form was dropped because the conversation moved on (or another
@@ -302,6 +380,10 @@ fn start_form(intent: &str) -> Option<Form> {
             payee: None,
             payee_candidates: Vec::new(),
             amount: None,
+            note: None,
+            pending: None,
+            replaces: None,
+            asks: 0,
         }),
         other if CONFIRMED_ACTIONS.contains(&other) => Some(Form::Action {
             intent: other.to_owned(),
@@ -318,6 +400,20 @@ pub fn decide(state: &mut State, turn: &Turn) -> Decision {
 
     // 1. A form in progress.
     if let Some(mut form) = state.form.take() {
+        // A payment waiting for its code takes the code, or a resend, first
+        // (a code would otherwise read as an amount).
+        if form.pending().is_some() {
+            if let Some(code) = &turn.code {
+                state.detours = 0;
+                state.form = Some(form.clone());
+                return Decision::Authorise(form, code.clone());
+            }
+            if turn.resend {
+                state.detours = 0;
+                state.form = Some(form.clone());
+                return Decision::Resend(form);
+            }
+        }
         // A bare name answering "whom should I pay?" is not a "no".
         let names_payee = form.missing() == Some(Slot::Payee) && turn.payee_text.is_some();
         match intent {
@@ -337,7 +433,11 @@ pub fn decide(state: &mut State, turn: &Turn) -> Decision {
             || (form.missing() == Some(Slot::Payee) && turn.payee_text.is_some());
         let on_topic = intent == form.intent() || intent == "affirm" || !confident || adds_detail;
         if on_topic && matches!(form, Form::Pay { .. }) {
-            form.fill(&turn.entities, turn.payee_text.as_deref());
+            form.fill(
+                &turn.entities,
+                turn.payee_text.as_deref(),
+                turn.note.as_deref(),
+            );
         }
         if on_topic {
             state.misunderstood = 0;
@@ -434,7 +534,11 @@ fn answer_target(state: &State, turn: &Turn, query: Query) -> (String, Query) {
 /// Starts a form or answers a question.
 fn proceed(state: &mut State, intent: &str, query: Query, turn: &Turn) -> Decision {
     if let Some(mut form) = start_form(intent) {
-        form.fill(&turn.entities, turn.payee_text.as_deref());
+        form.fill(
+            &turn.entities,
+            turn.payee_text.as_deref(),
+            turn.note.as_deref(),
+        );
         state.detours = 0;
         let d = match form.missing() {
             Some(slot) => Decision::Ask(form.clone(), slot),
@@ -468,7 +572,110 @@ mod tests {
             words: 3,
             narrows: false,
             payee_text: None,
+            note: None,
+            code: None,
+            resend: false,
         }
+    }
+
+    fn pending(id: &str) -> PendingPayment {
+        PendingPayment {
+            consent_id: id.into(),
+            payee: "Priya Sharma".into(),
+            payee_masked: "priya@anumati".into(),
+            internal: true,
+            amount: inr(500),
+            fee: inr(0),
+            debtor_masked: "XXXX1234".into(),
+        }
+    }
+
+    /// A payment form whose code the bank has sent.
+    fn waiting_for_code() -> State {
+        State {
+            form: Some(Form::Pay {
+                payee: Some("Priya Sharma".into()),
+                payee_candidates: Vec::new(),
+                amount: Some(inr(500)),
+                note: None,
+                pending: Some(pending("pdc_1")),
+                replaces: None,
+                asks: 1,
+            }),
+            ..State::default()
+        }
+    }
+
+    #[test]
+    fn a_code_is_taken_as_the_code_not_an_amount() {
+        let mut s = waiting_for_code();
+        let mut t = turn(
+            "fallback",
+            120,
+            Entities {
+                amount: Some(inr(123_456)),
+                ..Entities::default()
+            },
+        );
+        t.code = Some("123456".into());
+        let d = decide(&mut s, &t);
+        let Decision::Authorise(form, code) = d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(code, "123456");
+        assert_eq!(form.pending().map(|p| p.consent_id.as_str()), Some("pdc_1"));
+        // The form stays until the bank says how the code went.
+        assert_eq!(s.form.as_ref().and_then(Form::pending), form.pending());
+    }
+
+    #[test]
+    fn yes_while_a_code_is_awaited_asks_for_the_code() {
+        let mut s = waiting_for_code();
+        let d = decide(&mut s, &turn("affirm", 950, none()));
+        assert!(matches!(d, Decision::Ask(_, Slot::Code)), "{d:?}");
+        let mut t = turn("fallback", 100, none());
+        t.resend = true;
+        assert!(matches!(decide(&mut s, &t), Decision::Resend(_)));
+    }
+
+    #[test]
+    fn another_amount_while_a_code_is_awaited_replaces_the_consent() {
+        let mut s = waiting_for_code();
+        let d = decide(
+            &mut s,
+            &turn(
+                "pay",
+                900,
+                Entities {
+                    amount: Some(inr(600)),
+                    ..Entities::default()
+                },
+            ),
+        );
+        let Decision::Confirm(Form::Pay {
+            amount,
+            pending,
+            replaces,
+            ..
+        }) = d
+        else {
+            panic!("{d:?}")
+        };
+        assert_eq!(
+            (amount, pending, replaces.as_deref()),
+            (Some(inr(600)), None, Some("pdc_1"))
+        );
+    }
+
+    #[test]
+    fn cancel_while_a_code_is_awaited_ends_the_payment() {
+        let mut s = waiting_for_code();
+        let d = decide(&mut s, &turn("cancel", 900, none()));
+        assert!(
+            matches!(&d, Decision::Cancelled(f) if f.pending().is_some()),
+            "{d:?}"
+        );
+        assert_eq!(s.form, None);
     }
 
     fn none() -> Entities {

@@ -21,6 +21,8 @@ pub mod dialogue;
 pub mod faq;
 pub mod insights;
 pub mod nlu;
+mod pay_replies;
+pub mod payments;
 pub mod store;
 pub mod vault;
 pub mod web;
@@ -68,6 +70,8 @@ pub enum AppError {
     UnknownLink,
     #[error("the consent manager: {0}")]
     ConsentManager(String),
+    #[error("the bank: {0}")]
+    Bank(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -123,6 +127,8 @@ struct Inner {
     streams: Mutex<HashMap<String, broadcast::Sender<Reply>>>,
     /// Other places pushed messages go (the messaging platforms' chats).
     push_sinks: RwLock<Vec<Arc<dyn PushSink>>>,
+    /// The bank's payment API, once connected ([`ChatApp::connect_bank`]).
+    bank: RwLock<Option<payments::BankLink>>,
 }
 
 /// Somewhere the app's own messages (notices, alerts) reach a customer
@@ -173,6 +179,7 @@ impl ChatApp {
                 consent_manager_prefix: config.consent_manager_prefix,
                 streams: Mutex::new(HashMap::new()),
                 push_sinks: RwLock::new(Vec::new()),
+                bank: RwLock::new(None),
             }),
         }
     }

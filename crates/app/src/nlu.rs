@@ -149,6 +149,116 @@ pub struct Understanding {
     /// entity extractor found no beneficiary: "send 500 to Priya", "priya
     /// ko 500 bhej do", "प्रिया को", or a bare name ("Priya Sharma").
     pub payee_text: Option<String>,
+    /// What a payment is for: "for dinner", "dinner ke liye", "किराये के लिए".
+    pub note: Option<String>,
+    /// A six-digit one-time code, when the message is little else
+    /// ("123456", "code is 123 456", "१२३४५६").
+    pub code: Option<String>,
+    /// The customer asks for the code again ("resend code", "code nahi aaya").
+    pub resend: bool,
+}
+
+/// Words a message may hold besides a one-time code.
+const CODE_WORDS: &[&str] = &[
+    "code",
+    "otp",
+    "is",
+    "my",
+    "the",
+    "it",
+    "its",
+    "it's",
+    "here",
+    "pin",
+    "mera",
+    "ye",
+    "yeh",
+    "hai",
+    "कोड",
+    "मेरा",
+    "यह",
+    "है",
+    "ओटीपी",
+];
+
+/// See [`Understanding::code`].
+fn one_time_code(normalised: &str) -> Option<String> {
+    let mut digits = String::new();
+    for word in anumati_nlu::text::words(normalised) {
+        if word.chars().all(|c| c.is_ascii_digit()) {
+            digits.push_str(word);
+        } else if !CODE_WORDS.contains(&word) {
+            return None;
+        }
+    }
+    (digits.len() == 6).then_some(digits)
+}
+
+/// See [`Understanding::resend`].
+fn asks_resend(normalised: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "resend",
+        "send again",
+        "code again",
+        "new code",
+        "another code",
+        "didn't get",
+        "did not get",
+        "not received",
+        "no code",
+        "nahi aaya",
+        "nahin aaya",
+        "dobara",
+        "naya code",
+        "दोबारा",
+        "नया कोड",
+        "नहीं आया",
+        "फिर से भेज",
+    ];
+    PHRASES.iter().any(|p| normalised.contains(p))
+}
+
+/// Words that end a payment's note.
+const NOTE_STOP: &[&str] = &[
+    "to", "ko", "को", "from", "se", "से", "please", "pls", "now", "today",
+];
+
+/// See [`Understanding::note`].
+fn note_text(normalised: &str) -> Option<String> {
+    let words: Vec<&str> = anumati_nlu::text::words(normalised).collect();
+    let is_note_word = |w: &&str| -> bool {
+        !NOTE_STOP.contains(w)
+            && !w
+                .chars()
+                .any(|c| c.is_ascii_digit() || c == '₹' || c == '$')
+            && !matches!(*w, "rs" | "inr" | "rupees" | "rupaye" | "रुपये" | "रुपए")
+    };
+    // "… for dinner (at home)"
+    if let Some(i) = words.iter().position(|w| *w == "for") {
+        let note: Vec<&str> = words[i + 1..]
+            .iter()
+            .copied()
+            .take_while(|w| is_note_word(&w))
+            .take(6)
+            .collect();
+        if !note.is_empty() {
+            return Some(note.join(" "));
+        }
+    }
+    // "dinner ke liye", "किराये के लिए"
+    let liye = words.windows(2).position(|w| {
+        matches!(
+            w,
+            ["ke", "liye"] | ["ke", "liya"] | ["के", "लिए"] | ["के", "लिये"]
+        )
+    })?;
+    let start = words[..liye]
+        .iter()
+        .rposition(|w| !is_note_word(w))
+        .map_or(0, |p| p + 1)
+        .max(liye.saturating_sub(4));
+    let note = words[start..liye].join(" ");
+    (!note.is_empty()).then_some(note)
 }
 
 /// Words that end a payee's name in "to …".
@@ -290,6 +400,9 @@ impl Language {
             words: anumati_nlu::text::words(&normalised).count(),
             narrows: NARROWING.iter().any(|n| normalised.starts_with(n)),
             payee_text: payee_text(&normalised),
+            note: note_text(&normalised),
+            code: one_time_code(&normalised),
+            resend: asks_resend(&normalised),
         }
     }
 }
@@ -314,6 +427,39 @@ mod tests {
             let n = anumati_nlu::text::normalise(text);
             assert_eq!(payee_text(&n).as_deref(), payee, "{text}");
         }
+    }
+
+    #[test]
+    fn notes_codes_and_resends() {
+        let n = anumati_nlu::text::normalise;
+        for (text, note) in [
+            ("pay rs 2000 to Rahul Verma for rent", Some("rent")),
+            (
+                "send 500 to priya for dinner last night",
+                Some("dinner last night"),
+            ),
+            ("priya ko 500 dinner ke liye bhej do", Some("dinner")),
+            ("प्रिया को किराये के लिए 5000 भेजो", Some("किराये")),
+            ("send 500 to priya", None),
+            ("pay for 500", None),
+        ] {
+            assert_eq!(note_text(&n(text)).as_deref(), note, "{text}");
+        }
+        for (text, code) in [
+            ("123456", Some("123456")),
+            ("my code is 123 456", Some("123456")),
+            ("१२३४५६", Some("123456")),
+            ("OTP: 004217", Some("004217")),
+            ("12345", None),
+            ("send 123456 to priya", None),
+            ("1234567", None),
+        ] {
+            assert_eq!(one_time_code(&n(text)).as_deref(), code, "{text}");
+        }
+        assert!(asks_resend(&n("Resend code")));
+        assert!(asks_resend(&n("code nahi aaya")));
+        assert!(asks_resend(&n("कोड दोबारा भेजें")));
+        assert!(!asks_resend(&n("send 500 to priya")));
     }
 
     #[test]

@@ -76,6 +76,7 @@ impl IntoResponse for AppError {
             AppError::EmptyMessage => (StatusCode::BAD_REQUEST, "empty_message"),
             AppError::UnknownLink => (StatusCode::NOT_FOUND, "unknown_link"),
             AppError::ConsentManager(_) => (StatusCode::BAD_GATEWAY, "consent_manager_unavailable"),
+            AppError::Bank(_) => (StatusCode::BAD_GATEWAY, "bank_unavailable"),
             AppError::Store(_) | AppError::Vault(_) | AppError::Corrupt(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }

@@ -37,6 +37,7 @@ use crate::{BankError, BankNode};
         jwks,
         fi_fetch,
         lock_cards,
+        payees,
         customer_auth,
         consent_notification,
         crate::payments_api::create_consent,
@@ -74,6 +75,8 @@ use crate::{BankError, BankNode};
         CardLockRequest,
         CardLockResponse,
         CardLockState,
+        PayeesRequest,
+        PayeesResponse,
         CustomerAuthRequest,
         CustomerAuthResponse,
         LinkableAccount,
@@ -89,6 +92,7 @@ pub fn router(node: BankNode) -> Router {
         .route("/.well-known/jwks.json", get(jwks))
         .route("/v1/fi/fetch", post(fi_fetch))
         .route("/v1/cards/lock", post(lock_cards))
+        .route("/v1/payees", post(payees))
         .route("/v1/customer-auth", post(customer_auth))
         .route("/v1/consent-notifications", post(consent_notification))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
@@ -166,6 +170,47 @@ async fn lock_cards(
 ) -> Result<Json<CardLockResponse>, BankError> {
     node.authenticate_consent_manager(header(&headers, "x-client-assertion"))?;
     Ok(Json(node.lock_cards(&request).await?))
+}
+
+/// What the consent manager forwards for `POST /v1/payees`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PayeesRequest {
+    /// The consent artefact (compact JWS by the consent manager).
+    pub consent: String,
+}
+
+/// The customer's saved payees.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PayeesResponse {
+    pub payees: Vec<crate::payments::Beneficiary>,
+}
+
+/// `POST /v1/payees`: the saved payees (beneficiaries) of a consent's
+/// customer, so that a data user's chat can resolve "pay Priya" before it
+/// asks for a payment consent. The artefact is checked as for a card lock
+/// (signature, provider, notified status, window; no purpose). Only the
+/// consent manager may call it (it relays the data user's request and logs
+/// it as `payees.read`). Account numbers leave masked to their last four.
+#[utoipa::path(post, path = "/v1/payees", request_body = PayeesRequest, responses(
+    (status = 200, body = PayeesResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    params(("x-client-assertion" = String, Header)))]
+async fn payees(
+    State(node): State<BankNode>,
+    headers: HeaderMap,
+    Json(request): Json<PayeesRequest>,
+) -> Result<Json<PayeesResponse>, Response> {
+    node.authenticate_consent_manager(header(&headers, "x-client-assertion"))
+        .map_err(IntoResponse::into_response)?;
+    let artefact = node
+        .verify_artefact(Some(&request.consent), None)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let payees = node
+        .store()
+        .beneficiaries(&artefact.customer.id)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok(Json(PayeesResponse { payees }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -879,51 +879,75 @@ impl BankStore {
         new: &NewBeneficiary,
         now: Timestamp,
     ) -> Result<Beneficiary, PaymentError> {
-        let name = new.name.trim();
-        if name.is_empty() || name.chars().count() > NAME_MAX {
-            return Err(PaymentError::BadRequest("Name".into()));
-        }
         let mut conn = self.pool().acquire().await?;
-        let known: Option<String> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
-            .bind(&new.customer_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if known.is_none() {
-            return Err(PaymentError::UnknownCustomer);
-        }
-        if new.account.scheme_name == SCHEME_BENEFICIARY {
-            return Err(PaymentError::BadRequest(
-                "a beneficiary names an address or an account number".into(),
-            ));
-        }
-        let mut account = new.account.clone();
-        account.name = Some(name.to_owned());
-        let creditor = resolve_creditor(&mut conn, &new.customer_id, &account).await?;
-        let id = format!("ben_{}", anumati_wire::html::random_token());
-        let (vpa, number) = if creditor.scheme == SCHEME_VPA {
-            (Some(creditor.identification.clone()), None)
-        } else {
-            (None, Some(creditor.identification.clone()))
-        };
-        sqlx::query(
-            "INSERT INTO beneficiaries (id, customer_id, name, vpa, account_number, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(&new.customer_id)
-        .bind(name)
-        .bind(&vpa)
-        .bind(&number)
-        .bind(now.as_second())
-        .execute(&mut *conn)
-        .await?;
-        Ok(Beneficiary {
-            beneficiary_id: id,
-            name: name.to_owned(),
-            vpa,
-            masked_account: number.as_deref().map(mask_account_number),
-            internal: creditor.account.is_some(),
-        })
+        insert_beneficiary(&mut conn, new, now).await
     }
+
+    /// Saves many payees in one transaction: all of them or, on the first
+    /// refusal, none (the simulator's demo payees).
+    pub async fn add_beneficiaries(
+        &self,
+        list: &[NewBeneficiary],
+        now: Timestamp,
+    ) -> Result<u64, PaymentError> {
+        let _gate = self.write_gate().await;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        for new in list {
+            insert_beneficiary(&mut tx, new, now).await?;
+        }
+        tx.commit().await?;
+        Ok(list.len() as u64)
+    }
+}
+
+async fn insert_beneficiary(
+    conn: &mut SqliteConnection,
+    new: &NewBeneficiary,
+    now: Timestamp,
+) -> Result<Beneficiary, PaymentError> {
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX {
+        return Err(PaymentError::BadRequest("Name".into()));
+    }
+    let known: Option<String> = sqlx::query_scalar("SELECT id FROM customers WHERE id = ?")
+        .bind(&new.customer_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if known.is_none() {
+        return Err(PaymentError::UnknownCustomer);
+    }
+    if new.account.scheme_name == SCHEME_BENEFICIARY {
+        return Err(PaymentError::BadRequest(
+            "a beneficiary names an address or an account number".into(),
+        ));
+    }
+    let mut account = new.account.clone();
+    account.name = Some(name.to_owned());
+    let creditor = resolve_creditor(conn, &new.customer_id, &account).await?;
+    let id = format!("ben_{}", anumati_wire::html::random_token());
+    let (vpa, number) = if creditor.scheme == SCHEME_VPA {
+        (Some(creditor.identification.clone()), None)
+    } else {
+        (None, Some(creditor.identification.clone()))
+    };
+    sqlx::query(
+        "INSERT INTO beneficiaries (id, customer_id, name, vpa, account_number, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(&new.customer_id)
+    .bind(name)
+    .bind(&vpa)
+    .bind(&number)
+    .bind(now.as_second())
+    .execute(&mut *conn)
+    .await?;
+    Ok(Beneficiary {
+        beneficiary_id: id,
+        name: name.to_owned(),
+        vpa,
+        masked_account: number.as_deref().map(mask_account_number),
+        internal: creditor.account.is_some(),
+    })
 }
 
 impl BankNode {

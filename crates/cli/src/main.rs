@@ -528,6 +528,7 @@ async fn populate(
     let report = sim::populate(system.bank.store().pool(), params, &hash, &progress).await?;
     bar.finish_and_clear();
     system.provision_chat_users(&hash).await?;
+    system.add_demo_payees().await?;
     Ok(report)
 }
 

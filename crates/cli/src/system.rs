@@ -132,6 +132,7 @@ impl System {
         let mut app_keys = KeySet::new();
         app_keys.insert(app_jwk.kid.clone(), app_jwk.verifying_key()?);
         bank.trust_payment_client(app.id(), app_keys);
+        app.connect_bank(bank_peer.clone(), anumati_bank::DEFAULT_BANK_ID);
         bank.enable_phone_page(true);
         bank.recover_payments().await?;
         app.trust_consent_manager(cm_keys);
@@ -205,6 +206,52 @@ impl System {
         })
     }
 
+    /// Saves a few payees for the first [`DEMO_PAYEE_CUSTOMERS`] customers, so
+    /// that "send ₹500 to Priya" has someone to pay: the next two customers
+    /// by their address (`login@anumati`, this bank), and two Priyas at other
+    /// banks, one by account number and one by address (so "Priya" asks
+    /// "which one?"). Deterministic: the same bank gets the same payees.
+    pub async fn add_demo_payees(&self) -> anyhow::Result<u64> {
+        use anumati_bank::payments::{
+            NewBeneficiary, ObAccount, SCHEME_ACCOUNT_NUMBER, SCHEME_VPA, VPA_HANDLE,
+        };
+        let customers = self.bank.store().customers(0, DEMO_PAYEE_CUSTOMERS).await?;
+        let n = customers.len();
+        let account = |scheme: &str, id: String| ObAccount {
+            scheme_name: scheme.to_owned(),
+            identification: id,
+            name: None,
+        };
+        let mut list = Vec::with_capacity(n * 4);
+        for (i, c) in customers.iter().enumerate() {
+            for step in [1, 2] {
+                let other = &customers[(i + step) % n];
+                if other.id != c.id {
+                    list.push(NewBeneficiary {
+                        customer_id: c.id.to_string(),
+                        name: other.name.clone(),
+                        account: account(SCHEME_VPA, format!("{}@{VPA_HANDLE}", other.login)),
+                    });
+                }
+            }
+            list.push(NewBeneficiary {
+                customer_id: c.id.to_string(),
+                name: "Priya Nair".into(),
+                account: account(SCHEME_ACCOUNT_NUMBER, format!("9180{:08}", i + 1)),
+            });
+            list.push(NewBeneficiary {
+                customer_id: c.id.to_string(),
+                name: "Priya Kapoor".into(),
+                account: account(SCHEME_VPA, "priya.kapoor@okbank".into()),
+            });
+        }
+        Ok(self
+            .bank
+            .store()
+            .add_beneficiaries(&list, self.clock.now())
+            .await?)
+    }
+
     /// Gives every bank customer a chat account with the same login (as if
     /// each had signed up to the chat app), with the demo password.
     pub async fn provision_chat_users(&self, password_hash: &str) -> anyhow::Result<u64> {
@@ -226,6 +273,9 @@ impl System {
         Ok(added)
     }
 }
+
+/// How many customers (the first by id) [`System::add_demo_payees`] gives payees.
+pub const DEMO_PAYEE_CUSTOMERS: i64 = 1_000;
 
 /// Grants the chat app's default consent for `login` without the web page: the
 /// operator stands in for the customer's login at the bank. Returns the

@@ -41,6 +41,7 @@ async fn setup() -> Setup {
         .await
         .unwrap();
     system.provision_chat_users(&hash).await.unwrap();
+    system.add_demo_payees().await.unwrap();
     // The first Indian customer.
     let mut chosen = None;
     for c in system.bank.store().customers(0, 3).await.unwrap() {
@@ -267,31 +268,55 @@ async fn actions_wait_for_yes_and_cancel_at_any_step() {
     assert!(r.quick_replies.iter().any(|q| q == "Cancel"));
     let r = s.say("cancel").await;
     assert!(r.reply.starts_with("Cancelled"), "{}", r.reply);
-    // Slots filled from one message, then the confirmation.
+    // Slots filled from one message; two saved Priyas: which one?
     let r = s.say("send 500 to priya").await;
     assert_eq!(r.intent, "pay");
-    assert!(r.reply.starts_with("Send ₹500.00 to Priya?"), "{}", r.reply);
-    let r = s.say("yes").await;
-    assert!(r.reply.contains("nothing was sent"), "{}", r.reply);
-    // One slot at a time.
+    assert!(r.reply.starts_with("Which one"), "{}", r.reply);
+    for name in ["Priya Nair", "Priya Kapoor", "Cancel"] {
+        assert!(
+            r.quick_replies.iter().any(|q| q == name),
+            "{:?}",
+            r.quick_replies
+        );
+    }
+    // The bank's terms (payee masked, fee, paying account) and its code.
+    let r = s.say("Priya Nair").await;
+    assert!(
+        r.reply
+            .starts_with("Pay ₹500.00 to Priya Nair (XXXXXXXX0001, at another bank)"),
+        "{}",
+        r.reply
+    );
+    assert!(r.reply.contains("Fee: ₹2.00"), "{}", r.reply);
+    assert_eq!(r.data["payment"]["status"], "awaiting_code");
+    let r = s.say("cancel").await;
+    assert!(r.reply.starts_with("Cancelled"), "{}", r.reply);
+    // One slot at a time; a name that is not a saved payee is asked again.
     let r = s.say("I want to send money").await;
     assert!(r.reply.starts_with("Whom should I pay?"), "{}", r.reply);
     let r = s.say("Rahul Verma").await;
     assert!(r.reply.contains("send to Rahul Verma"), "{}", r.reply);
     let r = s.say("₹1,500").await;
     assert!(
-        r.reply.starts_with("Send ₹1,500.00 to Rahul Verma?"),
+        r.reply
+            .contains("cannot find \"Rahul Verma\" among your saved payees"),
+        "{}",
+        r.reply
+    );
+    assert!(
+        r.quick_replies.iter().any(|q| q == "Priya Kapoor"),
+        "{:?}",
+        r.quick_replies
+    );
+    let r = s.say("Priya Kapoor").await;
+    assert!(
+        r.reply
+            .starts_with("Pay ₹1,500.00 to Priya Kapoor (priya.kapoor@okbank"),
         "{}",
         r.reply
     );
     let r = s.say("cancel").await;
     assert!(r.reply.starts_with("Cancelled"), "{}", r.reply);
-    // Hindi and Hinglish, the same.
-    let r = s.say("priya ko 500 bhej do").await;
-    assert_eq!(r.intent, "pay", "{}", r.reply);
-    let r = s.say("rehne do").await;
-    assert!(r.reply.contains("रद्द"), "{}", r.reply);
-
     // A question in the middle of an action is answered, and the action waits.
     let r = s.say("delete my data").await;
     assert_eq!(r.intent, "delete_data");
@@ -307,6 +332,212 @@ async fn actions_wait_for_yes_and_cancel_at_any_step() {
         "the data is still there: {}",
         r.reply
     );
+}
+
+impl Setup {
+    /// The customer's money by the ledger: every posting on their accounts.
+    async fn ledger_total(&self, customer: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COALESCE(SUM(p.amount_minor), 0) FROM postings p
+             JOIN accounts a ON a.id = p.account_id WHERE a.customer_id = ?",
+        )
+        .bind(customer)
+        .fetch_one(self.system.bank.store().pool())
+        .await
+        .unwrap()
+    }
+
+    /// The one-time code in the newest SMS on the customer's phone.
+    async fn last_code(&self) -> String {
+        let sms = self
+            .system
+            .bank
+            .store()
+            .outbox(&self.customer)
+            .await
+            .unwrap();
+        let body = &sms.last().expect("an SMS").body;
+        body.split_whitespace()
+            .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+            .expect("a code in the SMS")
+            .to_owned()
+    }
+
+    async fn sms_count(&self) -> usize {
+        self.system
+            .bank
+            .store()
+            .outbox(&self.customer)
+            .await
+            .unwrap()
+            .len()
+    }
+}
+
+/// A code that is not `code`.
+fn wrong(code: &str) -> String {
+    let first = (code.as_bytes()[0] - b'0' + 1) % 10;
+    format!("{first}{}", &code[1..])
+}
+
+#[tokio::test]
+async fn a_payment_happens_once_with_its_code_and_the_ledger_agrees() {
+    let s = setup().await;
+    let me = s.customer.clone();
+    let before = s.ledger_total(&me).await;
+    // A payee at this bank: one of the next customers, by their saved name.
+    let payees = s.system.bank.store().beneficiaries(&me).await.unwrap();
+    let friend = payees
+        .iter()
+        .find(|p| p.internal)
+        .expect("a payee at this bank");
+    let friend_id: String = sqlx::query_scalar("SELECT id FROM customers WHERE name = ?")
+        .bind(&friend.name)
+        .fetch_one(s.system.bank.store().pool())
+        .await
+        .unwrap();
+    let friend_before = s.ledger_total(&friend_id).await;
+
+    let r = s
+        .say(&format!("send 250 to {} for dinner", friend.name))
+        .await;
+    assert_eq!(r.intent, "pay", "{}", r.reply);
+    assert!(
+        r.reply
+            .starts_with(&format!("Pay ₹250.00 to {} (", friend.name)),
+        "{}",
+        r.reply
+    );
+    assert!(
+        r.reply.contains("at this bank") && r.reply.contains("No fee."),
+        "{}",
+        r.reply
+    );
+    assert_eq!(r.quick_replies, ["Resend code", "Cancel"]);
+    let code = s.last_code().await;
+    // "yes" is not the code; a wrong code says how many tries are left.
+    let r = s.say("yes").await;
+    assert!(r.reply.contains("6-digit code"), "{}", r.reply);
+    let r = s.say(&wrong(&code)).await;
+    assert!(r.reply.contains("not right. 2 tries left"), "{}", r.reply);
+    assert_eq!(s.ledger_total(&me).await, before, "nothing moved yet");
+    let r = s.say(&format!("my code is {code}")).await;
+    assert!(r.reply.starts_with("Done: ₹250.00 sent to"), "{}", r.reply);
+    let payment_id = r.data["payment"]["payment_id"].as_str().unwrap().to_owned();
+    assert!(r.reply.contains(&payment_id));
+    // Exactly once, by the ledger, on both sides; the note is the reference.
+    assert_eq!(s.ledger_total(&me).await, before - 250_00);
+    assert_eq!(s.ledger_total(&friend_id).await, friend_before + 250_00);
+    let reference: String =
+        sqlx::query_scalar("SELECT reference FROM payment_consents WHERE customer_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1")
+            .bind(&me)
+            .fetch_one(s.system.bank.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(reference, "dinner");
+    // The code again pays nothing more: the form is over.
+    let r = s.say(&code).await;
+    assert_ne!(
+        r.data["payment"]["status"], "AcceptedSettlementCompleted",
+        "{}",
+        r.reply
+    );
+    assert_eq!(s.ledger_total(&me).await, before - 250_00);
+
+    // To another bank: the fee is charged with it.
+    s.say("send 500 to priya").await;
+    let r = s.say("Priya Nair").await;
+    assert!(r.reply.contains("Fee: ₹2.00"), "{}", r.reply);
+    let r = s.say(&s.last_code().await).await;
+    assert!(r.reply.contains("on its way to their bank"), "{}", r.reply);
+    assert_eq!(s.ledger_total(&me).await, before - 250_00 - 502_00);
+
+    // The payees were read under the consent, and the access log says so.
+    let r = s.say("who accessed my data this week?").await;
+    assert!(r.reply.contains("read your saved payees"), "{}", r.reply);
+}
+
+#[tokio::test]
+async fn wrong_codes_resends_and_hindi_end_payments_without_money_moving() {
+    let s = setup().await;
+    let me = s.customer.clone();
+    let before = s.ledger_total(&me).await;
+    // Three wrong codes: the bank cancels the payment.
+    s.say("send 700 to priya kapoor").await;
+    let code = s.last_code().await;
+    for left in ["2 tries", "1 try"] {
+        let r = s.say(&wrong(&code)).await;
+        assert!(r.reply.contains(left), "{}", r.reply);
+    }
+    let r = s.say(&wrong(&code)).await;
+    assert!(
+        r.reply
+            .starts_with("Not sent: the code was wrong three times"),
+        "{}",
+        r.reply
+    );
+    let r = s.say(&code).await;
+    assert_ne!(
+        r.data["payment"]["status"], "AcceptedSettlementInProcess",
+        "{}",
+        r.reply
+    );
+
+    // A resend texts a new code; the old one no longer works, the new one does.
+    let r = s.say("send 100 to priya kapoor").await;
+    assert!(r.reply.starts_with("Pay ₹100.00"), "{}", r.reply);
+    let first = s.last_code().await;
+    let sent = s.sms_count().await;
+    let r = s.say("Resend code").await;
+    assert!(r.reply.contains("new one-time code"), "{}", r.reply);
+    assert_eq!(s.sms_count().await, sent + 1);
+    let second = s.last_code().await;
+    if first != second {
+        let r = s.say(&first).await;
+        assert!(!r.reply.starts_with("Done"), "{}", r.reply);
+    }
+    let r = s.say(&second).await;
+    assert!(
+        r.reply.starts_with("Done: ₹100.00 sent to Priya Kapoor"),
+        "{}",
+        r.reply
+    );
+    assert_eq!(s.ledger_total(&me).await, before - 102_00);
+
+    // Hinglish and Hindi: the terms in Hindi, and "rehne do" cancels at the bank.
+    let r = s.say("priya kapoor ko 300 bhej do").await;
+    assert_eq!(r.intent, "pay", "{}", r.reply);
+    assert!(
+        r.reply.contains("को आपके खाते") && r.reply.contains("₹300.00"),
+        "{}",
+        r.reply
+    );
+    let r = s.say("rehne do").await;
+    assert!(r.reply.contains("रद्द"), "{}", r.reply);
+    let status: String = sqlx::query_scalar(
+        "SELECT status FROM payment_consents WHERE customer_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+    )
+    .bind(&me)
+    .fetch_one(s.system.bank.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(status, "Rejected", "a cancelled consent cannot be paid");
+    let r = s.say("प्रिया कपूर को 200 भेजो").await;
+    assert_eq!(r.intent, "pay", "{}", r.reply);
+    let r = s.say(&s.last_code().await).await;
+    assert!(r.reply.starts_with("हो गया"), "{}", r.reply);
+    assert_eq!(s.ledger_total(&me).await, before - 102_00 - 202_00);
+}
+
+#[tokio::test]
+async fn no_payment_without_a_linked_bank() {
+    let s = setup().await;
+    s.system.app.revoke(&s.login).await.unwrap();
+    let sent = s.sms_count().await;
+    let r = s.say("send 500 to priya kapoor").await;
+    assert!(r.reply.contains("bank linked"), "{}", r.reply);
+    assert!(r.link.is_some());
+    assert_eq!(s.sms_count().await, sent, "no code without a consent");
 }
 
 #[tokio::test]

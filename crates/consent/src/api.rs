@@ -36,6 +36,7 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
         consistency_proof,
         fi_fetch,
         lock_cards,
+        payees,
         erased,
         crate::identity::create,
         crate::identity::read
@@ -43,6 +44,7 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
     components(schemas(
         crate::FetchRequest,
         crate::CardLockRequest,
+        crate::PayeesRequest,
         ConsentRequest,
         CreatedConsent,
         ConsentView,
@@ -70,6 +72,7 @@ pub fn router(cm: ConsentManager) -> Router {
         .route("/v1/consents/{consent_id}/log", get(customer_log))
         .route("/v1/fi/fetch", post(fi_fetch))
         .route("/v1/cards/lock", post(lock_cards))
+        .route("/v1/payees", post(payees))
         .route("/v1/consents/{consent_id}/erased", post(erased))
         .route("/v1/log/sth", get(latest_head))
         .route("/v1/log/proof", get(inclusion_proof))
@@ -376,6 +379,29 @@ async fn lock_cards(
 ) -> Result<Response, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
     let relayed = cm.relay_card_lock(&consumer_id, &request).await?;
+    Ok((
+        relayed.status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        relayed.body,
+    )
+        .into_response())
+}
+
+/// `POST /v1/payees`: relays a data user's request for the customer's saved
+/// payees (the bank's beneficiaries, to resolve "pay Priya") to the bank
+/// under an ACTIVE consent it holds, and the bank's answer back; logs
+/// `payees.read`, refused or not.
+#[utoipa::path(post, path = "/v1/payees", request_body = crate::PayeesRequest, responses(
+    (status = 200, description = "the bank's answer, relayed: `{\"payees\": [{\"BeneficiaryId\", \"Name\", \"Vpa\", \"MaskedAccount\", \"Internal\"}]}`", body = Object),
+    (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn payees(
+    State(cm): State<ConsentManager>,
+    headers: HeaderMap,
+    Json(request): Json<crate::PayeesRequest>,
+) -> Result<Response, ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    let relayed = cm.relay_payees(&consumer_id, &request).await?;
     Ok((
         relayed.status,
         [(axum::http::header::CONTENT_TYPE, "application/json")],

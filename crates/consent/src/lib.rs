@@ -152,6 +152,13 @@ pub struct CardLockRequest {
     pub lock: bool,
 }
 
+/// A data user's request for the customer's saved payees, under a consent.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PayeesRequest {
+    #[serde(rename = "consentId", alias = "consent_id")]
+    pub consent_id: String,
+}
+
 /// A customer the bank has authenticated, with the accounts they may link.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthenticatedCustomer {
@@ -762,27 +769,72 @@ impl ConsentManager {
         consumer_id: &str,
         request: &CardLockRequest,
     ) -> Result<anumati_wire::PeerResponse, ConsentError> {
+        // A lock reads no data and serves no data purpose: no data kinds.
+        let event = if request.lock {
+            "card.lock"
+        } else {
+            "card.unlock"
+        };
+        let extra = serde_json::json!({ "lock": request.lock });
+        self.relay_with_artefact(
+            consumer_id,
+            &request.consent_id,
+            event,
+            Vec::new(),
+            "/v1/cards/lock",
+            extra,
+        )
+        .await
+    }
+
+    /// Relays a data user's request for the customer's saved payees (to
+    /// resolve "pay Priya" in its chat) to the bank with the stored artefact:
+    /// the consent must be this data user's and ACTIVE. Logged as
+    /// `payees.read` whatever its outcome; the bank's answer is passed on.
+    pub async fn relay_payees(
+        &self,
+        consumer_id: &str,
+        request: &PayeesRequest,
+    ) -> Result<anumati_wire::PeerResponse, ConsentError> {
+        self.relay_with_artefact(
+            consumer_id,
+            &request.consent_id,
+            "payees.read",
+            vec!["PAYEES".to_owned()],
+            "/v1/payees",
+            serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Sends `extra` with the consent's artefact (as `consent`) to the bank
+    /// at `path`, after checking that the consent is `consumer_id`'s and
+    /// ACTIVE; logs `event` (with the outcome) either way.
+    async fn relay_with_artefact(
+        &self,
+        consumer_id: &str,
+        consent_id: &str,
+        event: &'static str,
+        data_kinds: Vec<String>,
+        path: &str,
+        mut extra: serde_json::Value,
+    ) -> Result<anumati_wire::PeerResponse, ConsentError> {
         let record = self
             .inner
             .store
-            .by_consent_id(&request.consent_id)
+            .by_consent_id(consent_id)
             .await?
             .ok_or(ConsentError::NotFound)?;
         if record.consumer_id != consumer_id {
             return Err(ConsentError::NotFound);
         }
-        // A lock reads no data and serves no data purpose: no purpose, no data kinds.
         let entry = |refused: Option<String>| log::NewEntry {
-            event: if request.lock {
-                "card.lock"
-            } else {
-                "card.unlock"
-            },
+            event,
             actor: consumer_id.to_owned(),
             customer: record.customer_id.clone(),
-            consent_id: Some(request.consent_id.clone()),
+            consent_id: Some(consent_id.to_owned()),
             purpose: None,
-            data_kinds: Vec::new(),
+            data_kinds: data_kinds.clone(),
             refused,
         };
         let Some(artefact) = record
@@ -800,15 +852,12 @@ impl ConsentManager {
                 "ACTIVE",
             ));
         };
-        let body = serde_json::json!({ "consent": artefact, "lock": request.lock });
-        let response = self.send_to_bank("/v1/cards/lock", &body).await?;
+        if let Some(map) = extra.as_object_mut() {
+            map.insert("consent".into(), serde_json::Value::String(artefact));
+        }
+        let response = self.send_to_bank(path, &extra).await?;
         self.record(entry(refusal(&response))).await?;
-        tracing::info!(
-            consent = %request.consent_id,
-            lock = request.lock,
-            status = %response.status,
-            "card lock relayed"
-        );
+        tracing::info!(consent = %consent_id, event, status = %response.status, "relayed to the bank");
         Ok(response)
     }
 
