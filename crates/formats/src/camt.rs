@@ -581,6 +581,11 @@ pub struct CamtReader<R> {
     leaf: u128,
     /// Open elements whose local names hold a `:` (`<a:b:Name>`).
     colons: usize,
+    /// The segments read ([`Segment`]), the last one matched or
+    /// recorded, and the one being recorded.
+    segments: Vec<Segment>,
+    cur: u32,
+    rec: Option<Recording>,
     /// Start tags read, by [`tag_slot`] (two per set of two slots): most
     /// files repeat a few dozen.
     tags: Box<[TagEntry; 256]>,
@@ -632,6 +637,100 @@ fn exact_amount(b: &[u8], ccy: Currency) -> Option<Money> {
     }
     Some(Money::from_minor(minor, ccy))
 }
+
+/// What a segment does after its bytes matched (see [`Segment`]).
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    /// A start tag opens an element, which gets `ccy` (of its `Ccy`);
+    /// `container` if its state is one.
+    Start {
+        key: u128,
+        state: u8,
+        ccy: Option<Currency>,
+        container: bool,
+    },
+    /// An end tag closes the innermost element, which is neither a
+    /// container nor a field.
+    Pop,
+    /// An end tag closes the innermost element, a container or a field.
+    End,
+}
+
+/// The leaf whose start tag ends a segment.
+#[derive(Clone, Copy, PartialEq)]
+struct Tail {
+    key: u128,
+    state: u8,
+    /// The amount currency its `Ccy` attribute gives.
+    ccy: Option<Currency>,
+    /// The length of its start tag.
+    len: usize,
+}
+
+/// A run of markup between two leaves' texts as the fast path read it:
+/// from the end tag of one leaf (whose text came before) to the start tag
+/// of the next. Most files repeat a few dozen, entry after entry, and one
+/// read before is read again by comparing its bytes and doing its `ops`,
+/// when the open elements it closes or opens in are the same
+/// ([`CamtReader::match_segment`]). The same bytes in the same open
+/// elements are the same tokens, so this reads what the fast path would.
+#[derive(PartialEq)]
+struct Segment {
+    bytes: Vec<u8>,
+    ops: Vec<Op>,
+    /// The number of open elements where it starts.
+    depth: usize,
+    /// The open elements it closes, innermost first, and then the one
+    /// under them (where it opens elements and its leaf): keys and states.
+    expect: Vec<(u128, u8)>,
+    tail: Tail,
+    /// Segments read after this one (a hint: any may be tried).
+    next: Vec<u32>,
+}
+
+/// A segment being recorded from `start` in the tokenizer's buffer.
+struct Recording {
+    start: usize,
+    ops: Vec<Op>,
+    depth: usize,
+    /// The fewest open elements so far, and those closed below `depth`.
+    min_depth: usize,
+    expect: Vec<(u128, u8)>,
+    /// The segment before, or [`NO_SEGMENT`].
+    prev: u32,
+}
+
+const NO_SEGMENT: u32 = u32::MAX;
+
+/// `b[at..at + s.len()] == s`, sixteen bytes at a time.
+#[inline]
+fn same_bytes(b: &[u8], at: usize, s: &[u8]) -> bool {
+    let n = s.len();
+    let Some(w) = b.get(at..at + n) else {
+        return false;
+    };
+    if n < 16 {
+        return w == s;
+    }
+    let load = |x: &[u8], i: usize| {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&x[i..i + 16]);
+        u128::from_le_bytes(a)
+    };
+    let mut i = 0;
+    while i + 16 < n {
+        if load(w, i) != load(s, i) {
+            return false;
+        }
+        i += 16;
+    }
+    // The last sixteen (overlapping the ones before).
+    load(w, n - 16) == load(s, n - 16)
+}
+/// At most this many segments are kept (memory stays flat), of at most
+/// [`MAX_SEGMENT_BYTES`] each.
+const MAX_SEGMENTS: usize = 256;
+const MAX_SEGMENT_BYTES: usize = 4096;
 
 /// A start tag the fast path has read, `<Name>` or `<Name Ccy="XYZ">`, and
 /// what it means in the parent state it was read in.
@@ -764,6 +863,9 @@ impl<R: BufRead> CamtReader<R> {
             bank_code: Default::default(),
             leaf: LONG,
             colons: 0,
+            segments: Vec::new(),
+            cur: NO_SEGMENT,
+            rec: None,
             tags: Box::new([TagEntry::default(); 256]),
             next_transactions: Vec::new(),
             spare_txs: Vec::new(),
@@ -939,6 +1041,13 @@ impl<R: BufRead> CamtReader<R> {
     /// names, a token the buffer cuts, malformed markup), which the
     /// tokenizer then reads, or when a statement is finished.
     fn fast(&mut self) -> Result<(), ParseError> {
+        let r = self.fast_loop();
+        // What the tokenizer reads next is not recorded.
+        self.rec = None;
+        r
+    }
+
+    fn fast_loop(&mut self) -> Result<(), ParseError> {
         loop {
             let b = &self.xml.buf[..self.xml.len];
             let mut p = self.xml.pos;
@@ -974,7 +1083,16 @@ impl<R: BufRead> CamtReader<R> {
                 }
                 self.xml.pos = p + 3 + n;
                 let state = self.states.last().copied().unwrap_or(st::OUT);
-                if st::KIND[usize::from(state & 127)] == st::OTHER {
+                let other = st::KIND[usize::from(state & 127)] == st::OTHER;
+                if let Some(r) = self.rec.as_mut() {
+                    let d = self.keys.len();
+                    if d <= r.min_depth {
+                        r.expect.push((top, state));
+                        r.min_depth = d - 1;
+                    }
+                    r.ops.push(if other { Op::Pop } else { Op::End });
+                }
+                if other {
                     self.keys.pop();
                     self.states.pop();
                     self.mode = Text::None;
@@ -1088,16 +1206,222 @@ impl<R: BufRead> CamtReader<R> {
                         self.ccy = None;
                         self.mode = Text::None;
                     } else {
+                        // Not in a segment.
+                        self.rec = None;
                         self.leaf(key, state, attrs, start..end)?;
                         if self.finished.is_some() {
                             return Ok(());
                         }
+                        continue;
                     }
+                    // The segment that ends with this leaf's start tag
+                    // has been recorded; the one after its text may have
+                    // been read before.
+                    if let Some(r) = self.rec.take() {
+                        let tail = Tail {
+                            key,
+                            state,
+                            ccy: self.ccy,
+                            len: after - p,
+                        };
+                        self.finish_segment(r, after, tail);
+                    }
+                    if let Some(id) = self.match_segment(lt) {
+                        self.replay(id, lt)?;
+                        continue;
+                    }
+                    self.rec = Some(Recording {
+                        start: lt,
+                        ops: Vec::new(),
+                        depth: self.keys.len(),
+                        min_depth: self.keys.len(),
+                        expect: Vec::new(),
+                        prev: self.cur,
+                    });
                     continue;
                 }
             }
             self.xml.pos = after;
             self.start(key, state, attrs)?;
+            if let Some(r) = self.rec.as_mut() {
+                r.ops.push(Op::Start {
+                    key,
+                    state,
+                    ccy: self.ccy,
+                    container: st::KIND[usize::from(state & 127)] == st::CONTAINER,
+                });
+            }
+        }
+    }
+
+    /// Keeps a recorded segment that ends with the start tag of a leaf
+    /// (`tail`, ending at `end` in the buffer), or finds the same one kept
+    /// before; it becomes the current one.
+    #[cold]
+    fn finish_segment(&mut self, r: Recording, end: usize, tail: Tail) {
+        let mut expect = r.expect;
+        if r.min_depth > 0 {
+            let i = r.min_depth - 1;
+            expect.push((self.keys[i], self.states[i]));
+        }
+        let bytes = &self.xml.buf[r.start..end];
+        let found = self.segments.iter().position(|s| {
+            s.depth == r.depth && s.bytes == bytes && s.expect == expect && s.tail == tail
+        });
+        let id = match found {
+            Some(i) => i as u32,
+            None if self.segments.len() < MAX_SEGMENTS && bytes.len() <= MAX_SEGMENT_BYTES => {
+                self.segments.push(Segment {
+                    bytes: bytes.to_vec(),
+                    ops: r.ops,
+                    depth: r.depth,
+                    expect,
+                    tail,
+                    next: Vec::new(),
+                });
+                (self.segments.len() - 1) as u32
+            }
+            None => {
+                self.cur = NO_SEGMENT;
+                return;
+            }
+        };
+        if let Some(prev) = self.segments.get_mut(r.prev as usize) {
+            if !prev.next.contains(&id) && prev.next.len() < 4 {
+                prev.next.push(id);
+            }
+        }
+        self.cur = id;
+    }
+
+    /// A kept segment that starts at `at` in the buffer with the open
+    /// elements it expects: first those read after the current one (any
+    /// other found becomes one of them).
+    #[inline]
+    fn match_segment(&mut self, at: usize) -> Option<u32> {
+        match self.find_segment(at) {
+            Some((id, false)) => Some(id),
+            Some((id, true)) => {
+                if let Some(c) = self.segments.get_mut(self.cur as usize) {
+                    if c.next.len() < 4 {
+                        c.next.push(id);
+                    }
+                }
+                Some(id)
+            }
+            None => None,
+        }
+    }
+
+    /// [`CamtReader::match_segment`]'s search: the segment and whether it
+    /// is not one read after the current one.
+    #[inline]
+    fn find_segment(&self, at: usize) -> Option<(u32, bool)> {
+        if self.colons != 0 {
+            return None;
+        }
+        let b = &self.xml.buf[..self.xml.len];
+        let (keys, states) = (&self.keys[..], &self.states[..]);
+        let d = keys.len();
+        let fits = |s: &Segment| {
+            if s.depth != d || states.len() != d || s.expect.len() > d {
+                return false;
+            }
+            if !same_bytes(b, at, &s.bytes) {
+                return false;
+            }
+            let mut i = d;
+            for &(k, st) in &s.expect {
+                i -= 1;
+                if keys[i] != k || states[i] != st {
+                    return false;
+                }
+            }
+            true
+        };
+        if let Some(c) = self.segments.get(self.cur as usize) {
+            for &id in &c.next {
+                if fits(&self.segments[id as usize]) {
+                    return Some((id, false));
+                }
+            }
+        }
+        self.segments
+            .iter()
+            .position(fits)
+            .map(|i| (i as u32, true))
+    }
+
+    /// Reads segment `id`, matched at `at`, and those that follow, leaf by
+    /// leaf, until one does not match; the leaf before it is then left to
+    /// the fast path (which reads the same).
+    fn replay(&mut self, mut id: u32, mut at: usize) -> Result<(), ParseError> {
+        loop {
+            let s = &mut self.segments[id as usize];
+            let tail = s.tail;
+            let after = at + s.bytes.len();
+            // Out while they run (an error ends the reader anyway).
+            let ops = std::mem::take(&mut s.ops);
+            for &op in &ops {
+                match op {
+                    Op::Start {
+                        key,
+                        state,
+                        ccy,
+                        container,
+                    } => {
+                        self.keys.push(key);
+                        self.states.push(state);
+                        self.ccy = ccy;
+                        self.mode = Text::None;
+                        if container {
+                            self.open(state);
+                        }
+                    }
+                    Op::Pop => {
+                        self.keys.pop();
+                        self.states.pop();
+                        self.mode = Text::None;
+                    }
+                    Op::End => self.end()?,
+                }
+            }
+            self.segments[id as usize].ops = ops;
+            self.cur = id;
+            // The tail leaf's text, and the segment after it.
+            let lt = find(&self.xml.buf[after..self.xml.len], b'<').map(|q| after + q);
+            let Some((lt, n)) = lt.and_then(|lt| self.match_segment(lt).map(|n| (lt, n))) else {
+                // The fast path reads the leaf.
+                self.xml.pos = after - tail.len;
+                return Ok(());
+            };
+            let b = &self.xml.buf[..self.xml.len];
+            let mut start = after;
+            let mut end = lt;
+            while start < end && is_space(b[start]) {
+                start += 1;
+            }
+            while end > start && is_space(b[end - 1]) {
+                end -= 1;
+            }
+            self.xml.pos = lt;
+            if st::KIND[usize::from(tail.state & 127)] == st::FIELD && start < end {
+                self.leaf = tail.key;
+                self.ccy = tail.ccy;
+                let plain = plain_in(&self.xml.buf, start..end);
+                self.span = start..end;
+                self.mode = Text::Buf;
+                if !plain {
+                    self.decoded()?;
+                }
+                self.close(tail.state)?;
+                self.leaf = LONG;
+            } else {
+                self.ccy = tail.ccy;
+            }
+            self.mode = Text::None;
+            id = n;
+            at = lt;
         }
     }
 

@@ -356,3 +356,93 @@ fn any_read_sizes_give_the_same_result() {
         }
     }
 }
+
+/// A statement of `n` entries shaped alike (debits and credits taking
+/// turns), as banks write them.
+fn repetitive(n: usize) -> String {
+    let mut entries = String::new();
+    let mut closing = 100_000i64;
+    for i in 0..n {
+        let minor = if i % 3 == 0 {
+            -(1_000 + i as i64)
+        } else {
+            2_000 + i as i64
+        };
+        closing += minor;
+        let (ind, party, acct) = if minor < 0 {
+            ("DBIT", "Cdtr", "CdtrAcct")
+        } else {
+            ("CRDT", "Dbtr", "DbtrAcct")
+        };
+        let amt = format!("{}.{:02}", minor.abs() / 100, minor.abs() % 100);
+        entries.push_str(&format!(
+            "<Ntry><Amt Ccy=\"EUR\">{amt}</Amt><CdtDbtInd>{ind}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt><ValDt><Dt>2024-03-1{d}</Dt></ValDt><AcctSvcrRef>B{i}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>\n<NtryDtls><TxDtls><Refs><EndToEndId>E2E-{i}</EndToEndId></Refs><Amt Ccy=\"EUR\">{amt}</Amt><CdtDbtInd>{ind}</CdtDbtInd><RltdPties><{party}><Pty><Nm>Name {i}</Nm></Pty></{party}><{acct}><Id><IBAN>DE0212030000000020205{d}</IBAN></Id></{acct}></RltdPties><RmtInf><Ustrd>Invoice {i}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n",
+            d = i % 10
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\"?>\n<Document><BkToCstmrStmt><Stmt><Id>S1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>\n<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-03-15</Dt></Dt></Bal>\n<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{}.{:02}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-03-15</Dt></Dt></Bal>\n{entries}</Stmt><Stmt><Id>S2</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>\n{entries}</Stmt></BkToCstmrStmt></Document>\n",
+        closing / 100,
+        closing % 100
+    )
+}
+
+/// Files whose entries repeat are read by replaying the markup between
+/// texts ("segments"); a change anywhere in a later entry reads exactly as
+/// it would the first time, statements and errors alike (reads of one
+/// byte go through the general tokenizer).
+#[test]
+fn repeated_entries_read_the_same_as_token_by_token() {
+    let doc = repetitive(40);
+    let parsed = parse_bytes(doc.as_bytes(), Options::default()).unwrap();
+    assert_eq!(parsed.statements.len(), 2);
+    assert_eq!(parsed.statements[0].transactions.len(), 40);
+    assert_eq!(
+        parsed.statements[1].transactions[39].description,
+        "Invoice 39"
+    );
+    let at = doc.match_indices("<Ntry>").nth(30).unwrap().0;
+    let (head, tail) = doc.split_at(at);
+    let changes: &[(&str, &str)] = &[
+        ("</Nm>", "</Nn>"),
+        ("</Pty>", "</Pty >"),
+        ("<Amt Ccy=\"EUR\">", "<Amt Ccy=\"USD\">"),
+        ("<Amt Ccy=\"EUR\">", "<Amt Ccy=\"EUR\" >"),
+        ("<Cd>BOOK</Cd>", "<Cd>BOOK</Cd><Extra>x</Extra>"),
+        ("</Sts>", "</Sts><!-- c -->"),
+        ("<Dt>2024-03-15</Dt>", "<Dt>2024-13-15</Dt>"),
+        ("<Ustrd>", "<Ustrd>&amp; "),
+        ("<Nm>", "<Nm>\u{fc}"),
+        ("<Nm>", "<p:Nm>"),
+        ("</Refs>", "</Refs></TxDtls><TxDtls><Refs>"),
+        ("</IBAN></Id>", "</IBAN></Id></Id>"),
+        ("<EndToEndId>", "<EndToEndId><![CDATA[x]]>"),
+        ("</Ntry>", ""),
+        (
+            "<RmtInf>",
+            "<RmtInf><Strd><CdtrRefInf><Ref>R</Ref></CdtrRefInf></Strd>",
+        ),
+        (
+            "2024-03-15</Dt></BookgDt>",
+            "2024-03-15T10:00:00</Dt></BookgDt>",
+        ),
+    ];
+    for (from, to) in changes {
+        let changed = format!("{head}{}", tail.replacen(from, to, 1));
+        let want = format!(
+            "{:?}",
+            anumati_formats::camt::parse(
+                std::io::BufReader::with_capacity(
+                    1,
+                    Trickle {
+                        data: changed.as_bytes(),
+                        k: 1
+                    }
+                ),
+                Options::default(),
+            )
+        );
+        let got = format!("{:?}", parse_bytes(changed.as_bytes(), Options::default()));
+        assert_eq!(got, want, "{from} -> {to}");
+    }
+}
