@@ -21,6 +21,27 @@ use crate::{AppError, ChatApp, Reply, StatusChange, MESSAGE_CHARS_MAX};
 pub const CONTEXT_MINUTES: i64 = 30;
 const DIALOGUE_KIND: &str = "dialogue";
 
+/// "turn on fraud alerts", "alerts chalu karo", "अलर्ट चालू करो".
+fn asks_for_alerts(normalised: &str) -> bool {
+    let alert = normalised.contains("alert") || normalised.contains("अलर्ट");
+    let on = [
+        "turn on",
+        "switch on",
+        "enable",
+        "start",
+        "set up",
+        "activate",
+        "chalu",
+        "shuru",
+        "चालू",
+        "शुरू",
+        "on",
+    ]
+    .iter()
+    .any(|w| normalised.split(' ').any(|x| x == *w) || (w.contains(' ') && normalised.contains(w)));
+    alert && on
+}
+
 /// A plain-words name of an intent, for "did you mean …?".
 pub(crate) fn describe_intent(intent: &str, lang: Lang) -> String {
     let (en, hi) = match intent {
@@ -78,11 +99,41 @@ impl ChatApp {
             default_currency: Currency::INR,
         };
         let mut u = self.language().understand(message, &context);
-        let mut state = self.load_dialogue(login).await?;
+        let mut state = self.load_dialogue_state(login).await?;
         if message.chars().any(char::is_alphabetic) {
             state.hindi = u.lang == Lang::Hi;
         } else if state.hindi {
             u.lang = Lang::Hi;
+        }
+        // An alert waiting for its answer takes "Yes, it was me" / "No, lock my card".
+        let normalised = anumati_nlu::text::normalise(message);
+        if let Some(alert) = state.alert.clone() {
+            if let Some(answer) = crate::alerts::alert_answer(&normalised, &u.intent) {
+                state.alert = None;
+                let mut reply = self
+                    .answer_alert(login, &alert, answer, u.lang, u.confidence)
+                    .await?;
+                self.save_dialogue_state(login, &state).await?;
+                reply.confidence = u.confidence;
+                return Ok(reply);
+            }
+        }
+        if asks_for_alerts(&normalised) {
+            let mut r = self.text(
+                "alerts_on",
+                u.confidence,
+                u.lang.pick(
+                    "Fraud alerts need your consent to send me your card payments as they happen (a STREAM consent). Approve it here; you can revoke it at any time, and the alerts stop at once.",
+                    "फ्रॉड अलर्ट के लिए आपकी सहमति चाहिए कि बैंक आपके कार्ड भुगतान होते ही मुझे भेजे (STREAM सहमति)। यहाँ स्वीकार करें; आप इसे कभी भी रद्द कर सकते हैं, और अलर्ट तुरंत बंद हो जाएँगे।",
+                ),
+            );
+            r.link = Some(
+                self.start_link_in_mode(login, anumati_domain::consent::ConsentMode::Stream)
+                    .await?
+                    .1,
+            );
+            self.save_dialogue_state(login, &state).await?;
+            return Ok(r);
         }
         // A payment names a payee: read the customer's saved payees (under
         // their consent) only then, and find the names among them.
@@ -122,7 +173,7 @@ impl ChatApp {
         // After an erasure nothing about the customer is kept, not even context.
         // After a revocation too: the shredded key stays shredded.
         if reply.data.get("erased").is_none() && reply.data.get("revoked").is_none() {
-            self.save_dialogue(login, &state).await?;
+            self.save_dialogue_state(login, &state).await?;
         }
         reply.confidence = u.confidence;
         if let serde_json::Value::Object(map) =
@@ -133,7 +184,7 @@ impl ChatApp {
         Ok(reply)
     }
 
-    async fn load_dialogue(&self, login: &str) -> Result<State, AppError> {
+    pub(crate) async fn load_dialogue_state(&self, login: &str) -> Result<State, AppError> {
         let bytes = self
             .vault()
             .get(login, DIALOGUE_KIND, "state", self.now())
@@ -148,7 +199,11 @@ impl ChatApp {
             .unwrap_or_default())
     }
 
-    async fn save_dialogue(&self, login: &str, state: &State) -> Result<(), AppError> {
+    pub(crate) async fn save_dialogue_state(
+        &self,
+        login: &str,
+        state: &State,
+    ) -> Result<(), AppError> {
         let bytes = serde_json::to_vec(state).map_err(|e| AppError::Corrupt(e.to_string()))?;
         let until = self.now() + SignedDuration::from_mins(CONTEXT_MINUTES);
         self.vault()
@@ -389,6 +444,43 @@ impl ChatApp {
                 other => plain(&describe_intent(other, lang)),
             },
         })
+    }
+
+    /// The customer's answer to a fraud alert.
+    async fn answer_alert(
+        &self,
+        login: &str,
+        alert: &crate::alerts::PendingAlert,
+        answer: crate::alerts::AlertAnswer,
+        lang: Lang,
+        c: Confidence,
+    ) -> Result<Reply, AppError> {
+        tracing::info!(authorisation = %alert.authorisation_id, ?answer, "fraud alert answered");
+        match answer {
+            crate::alerts::AlertAnswer::ItWasMe => {
+                let mut r = self.text(
+                    "fraud_alert",
+                    c,
+                    match lang {
+                        Lang::En => format!(
+                            "Thank you — the payment at {} was yours, so nothing changes.",
+                            alert.merchant
+                        ),
+                        Lang::Hi => format!(
+                            "धन्यवाद — {} का भुगतान आपका था, इसलिए कुछ नहीं बदला।",
+                            alert.merchant
+                        ),
+                    },
+                );
+                r.data = serde_json::json!({ "alert": { "authorisation_id": alert.authorisation_id, "answer": "it_was_me" } });
+                Ok(r)
+            }
+            crate::alerts::AlertAnswer::LockMyCard => {
+                let mut r = self.card_lock_reply(login, true, lang, c).await?;
+                r.data["alert"] = serde_json::json!({ "authorisation_id": alert.authorisation_id, "answer": "lock" });
+                Ok(r)
+            }
+        }
     }
 
     async fn card_lock_reply(

@@ -65,7 +65,9 @@ impl ChatApp {
     /// Locks (`lock`) or unlocks the user's cards, once they confirmed it in
     /// the chat, through the consent manager under their active consent.
     pub async fn lock_cards(&self, login: &str, lock: bool) -> Result<CardLock, AppError> {
-        let Some((_, artefact)) = self.active_consent(login).await? else {
+        // Any active consent covers its accounts' cards: the data consent,
+        // or the STREAM consent of fraud alerts.
+        let Some(artefact) = self.active_consents(login).await?.into_iter().next() else {
             return Ok(CardLock::NotLinked);
         };
         let body = serde_json::json!({

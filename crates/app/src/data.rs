@@ -84,26 +84,53 @@ const SNAPSHOT_KIND: &str = "fi";
 const SNAPSHOT_ID: &str = "snapshot";
 
 impl ChatApp {
-    /// The artefact of the user's active consent, if any (expired ones are ended here too).
+    /// The user's active data consent (VIEW or STORE), if any, newest
+    /// first; expired consents are ended here too. A STREAM consent carries
+    /// live events only ([`crate::alerts`]), never data.
     pub(crate) async fn active_consent(
         &self,
         login: &str,
     ) -> Result<Option<(Link, ConsentArtefact)>, AppError> {
-        let Some(link) = self.store().active_link(login).await? else {
-            return Ok(None);
-        };
-        let Some(artefact) = link
-            .artefact
-            .as_deref()
-            .and_then(|a| anumati_wire::jws::peek_unverified::<ConsentArtefact>(a).ok())
-        else {
-            return Ok(None);
-        };
-        if self.now() >= artefact.expiry {
-            self.end_consent(login, &link.handle, "EXPIRED").await?;
-            return Ok(None);
+        Ok(self
+            .active_links(login)
+            .await?
+            .into_iter()
+            .find(|(_, a)| a.mode != anumati_domain::consent::ConsentMode::Stream))
+    }
+
+    /// Every active consent of the user, newest first, whatever its mode.
+    pub(crate) async fn active_consents(
+        &self,
+        login: &str,
+    ) -> Result<Vec<ConsentArtefact>, AppError> {
+        Ok(self
+            .active_links(login)
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect())
+    }
+
+    async fn active_links(&self, login: &str) -> Result<Vec<(Link, ConsentArtefact)>, AppError> {
+        let mut out = Vec::new();
+        for link in self.store().links_of(login).await? {
+            if link.status != "ACTIVE" {
+                continue;
+            }
+            let Some(artefact) = link
+                .artefact
+                .as_deref()
+                .and_then(|a| anumati_wire::jws::peek_unverified::<ConsentArtefact>(a).ok())
+            else {
+                continue;
+            };
+            if self.now() >= artefact.expiry {
+                self.end_consent(login, &link.handle, "EXPIRED").await?;
+                continue;
+            }
+            out.push((link, artefact));
         }
-        Ok(Some((link, artefact)))
+        Ok(out)
     }
 
     /// The customer's data: the fresh stored copy, or a new fetch.

@@ -315,6 +315,9 @@ pub struct State {
     /// without words (a code, an amount) is answered in that language.
     #[serde(default)]
     pub hindi: bool,
+    /// A fraud alert waiting for "Yes, it was me" or "No, lock my card".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<crate::alerts::PendingAlert>,
 }
 
 /// One message, understood on its own.

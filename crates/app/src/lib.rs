@@ -10,6 +10,7 @@
 //! revoking, expiry or erasure destroys that key. Without an active consent
 //! the assistant asks the user to link their bank and returns no data.
 
+pub mod alerts;
 mod answers;
 mod assistant;
 pub mod cards;
@@ -129,6 +130,8 @@ struct Inner {
     push_sinks: RwLock<Vec<Arc<dyn PushSink>>>,
     /// The bank's payment API, once connected ([`ChatApp::connect_bank`]).
     bank: RwLock<Option<payments::BankLink>>,
+    /// The fraud detector of [`alerts`].
+    alerts: alerts::Alerts,
 }
 
 /// Somewhere the app's own messages (notices, alerts) reach a customer
@@ -152,6 +155,8 @@ pub struct ChatAppConfig {
     pub consent_manager_id: String,
     pub public_prefix: String,
     pub consent_manager_prefix: String,
+    /// The bank's fraud-alert thresholds ([`anumati_fraud::DetectorConfig::validate`]d).
+    pub fraud: anumati_fraud::DetectorConfig,
 }
 
 impl ChatApp {
@@ -180,6 +185,10 @@ impl ChatApp {
                 streams: Mutex::new(HashMap::new()),
                 push_sinks: RwLock::new(Vec::new()),
                 bank: RwLock::new(None),
+                alerts: alerts::Alerts::new(
+                    anumati_fraud::Detector::new(config.fraud, anumati_fraud::Model::prior())
+                        .expect("the detector's configuration was validated"),
+                ),
             }),
         }
     }
@@ -365,7 +374,15 @@ impl ChatApp {
                 self.now(),
             )
             .await?;
-        if view.status == "ACTIVE" {
+        let stream = view.artefact.as_deref().is_some_and(|a| {
+            anumati_wire::jws::peek_unverified::<anumati_domain::consent::ConsentArtefact>(a)
+                .is_ok_and(|a| a.mode == ConsentMode::Stream)
+        });
+        if view.status == "ACTIVE" && stream {
+            if self.subscribe_alerts(login).await? {
+                self.push(login, self.reply("alerts_on", Confidence::CERTAIN, "Fraud alerts are on: I will ask you here, within seconds, about any card payment that looks unlike you.".into(), serde_json::json!({})));
+            }
+        } else if view.status == "ACTIVE" {
             self.push(login, self.reply("link_bank", Confidence::CERTAIN, "Your bank is linked. Ask me \"what's my balance?\" or \"show my last 5 transactions\".".into(), serde_json::json!({})));
         }
         Ok(view.status)

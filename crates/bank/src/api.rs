@@ -38,6 +38,8 @@ use crate::{BankError, BankNode};
         fi_fetch,
         lock_cards,
         payees,
+        subscribe_stream,
+        authorise_card,
         customer_auth,
         consent_notification,
         crate::payments_api::create_consent,
@@ -77,6 +79,10 @@ use crate::{BankError, BankNode};
         CardLockState,
         PayeesRequest,
         PayeesResponse,
+        crate::stream::StreamRequest,
+        crate::stream::StreamResponse,
+        crate::stream::AuthorisationRequest,
+        crate::stream::AuthorisationResponse,
         CustomerAuthRequest,
         CustomerAuthResponse,
         LinkableAccount,
@@ -93,6 +99,8 @@ pub fn router(node: BankNode) -> Router {
         .route("/v1/fi/fetch", post(fi_fetch))
         .route("/v1/cards/lock", post(lock_cards))
         .route("/v1/payees", post(payees))
+        .route("/v1/streams", post(subscribe_stream))
+        .route("/v1/card-authorisations", post(authorise_card))
         .route("/v1/customer-auth", post(customer_auth))
         .route("/v1/consent-notifications", post(consent_notification))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
@@ -110,6 +118,7 @@ impl IntoResponse for BankError {
             BankError::WrongProvider => (StatusCode::FORBIDDEN, "consent_wrong_provider"),
             BankError::ConsentNotActive(_) => (StatusCode::FORBIDDEN, "consent_not_active"),
             BankError::Refused(_) => (StatusCode::FORBIDDEN, "consent_refused"),
+            BankError::WrongMode(_) => (StatusCode::FORBIDDEN, "consent_wrong_mode"),
             BankError::FrequencyExceeded(_) => {
                 (StatusCode::TOO_MANY_REQUESTS, "consent_frequency_exceeded")
             }
@@ -211,6 +220,38 @@ async fn payees(
         .await
         .map_err(IntoResponse::into_response)?;
     Ok(Json(PayeesResponse { payees }))
+}
+
+/// `POST /v1/streams`: subscribes the data user of a STREAM consent to the
+/// card events of its accounts (see [`crate::stream`]). The artefact is
+/// checked as for data and must be in STREAM mode. Only the consent manager
+/// may call it (it relays the data user's request and logs it).
+#[utoipa::path(post, path = "/v1/streams", request_body = crate::stream::StreamRequest, responses(
+    (status = 200, body = crate::stream::StreamResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    params(("x-client-assertion" = String, Header)))]
+async fn subscribe_stream(
+    State(node): State<BankNode>,
+    headers: HeaderMap,
+    Json(request): Json<crate::stream::StreamRequest>,
+) -> Result<Json<crate::stream::StreamResponse>, BankError> {
+    node.authenticate_consent_manager(header(&headers, "x-client-assertion"))?;
+    Ok(Json(node.subscribe_stream(&request).await?))
+}
+
+/// `POST /v1/card-authorisations`: a card network asks whether a card
+/// payment may go ahead. Declined for an unknown or locked card, or one
+/// whose account cannot afford it; otherwise the money is held. Either way
+/// the event goes to the data users holding a STREAM consent on the account.
+#[utoipa::path(post, path = "/v1/card-authorisations", request_body = crate::stream::AuthorisationRequest, responses(
+    (status = 200, body = crate::stream::AuthorisationResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    params(("x-client-assertion" = String, Header)))]
+async fn authorise_card(
+    State(node): State<BankNode>,
+    headers: HeaderMap,
+    Json(request): Json<crate::stream::AuthorisationRequest>,
+) -> Result<Json<crate::stream::AuthorisationResponse>, BankError> {
+    node.authenticate_card_network(header(&headers, "x-client-assertion"))?;
+    Ok(Json(node.authorise(&request).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -328,6 +369,9 @@ async fn consent_notification(
     node.store()
         .record_consent_notice(&notice.consent_id, &notice.status, notice.at)
         .await?;
+    if let Some(status) = anumati_domain::consent::ConsentStatus::parse(&notice.status) {
+        node.stream_status(&notice.consent_id, status);
+    }
     tracing::info!(consent = %notice.consent_id, status = %notice.status, "consent status notified");
     Ok(StatusCode::NO_CONTENT)
 }

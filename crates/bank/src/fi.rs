@@ -158,6 +158,10 @@ impl BankNode {
         let artefact = self
             .verify_artefact(Some(&request.consent), Some(&request.purpose))
             .await?;
+        // A STREAM consent carries live card events, never a fetch of history.
+        if artefact.mode == anumati_domain::consent::ConsentMode::Stream {
+            return Err(BankError::WrongMode("VIEW or STORE"));
+        }
         let now = self.now();
         request
             .key_material

@@ -26,6 +26,7 @@ pub mod payments;
 pub mod payments_api;
 pub mod sim;
 pub mod store;
+pub mod stream;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -65,6 +66,8 @@ pub enum BankError {
     Unauthenticated(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("this request needs a consent in {0} mode")]
+    WrongMode(&'static str),
     #[error(transparent)]
     Store(#[from] store::StoreError),
 }
@@ -88,6 +91,10 @@ struct Inner {
     payment_clients: RwLock<HashMap<String, KeySet>>,
     /// Whether the demo's "phone" page (`GET /phone`) shows SMS messages.
     phone_page: AtomicBool,
+    /// Card networks that may ask for authorisations, and their keys.
+    card_networks: RwLock<HashMap<String, KeySet>>,
+    /// STREAM subscriptions and the data users' event queues.
+    streams: stream::StreamHub,
     clock: SharedClock,
 }
 
@@ -109,6 +116,8 @@ impl BankNode {
                 consent_manager_id: consent_manager_id.into(),
                 payment_clients: RwLock::new(HashMap::new()),
                 phone_page: AtomicBool::new(false),
+                card_networks: RwLock::new(HashMap::new()),
+                streams: stream::StreamHub::default(),
                 clock,
             }),
         }
@@ -182,17 +191,29 @@ impl BankNode {
         &self,
         assertion: Option<&str>,
     ) -> Result<String, BankError> {
+        self.authenticate_client(&self.inner.payment_clients, "payment client", assertion)
+    }
+
+    /// Verifies a card network's `x-client-assertion`, as for payment clients.
+    pub fn authenticate_card_network(&self, assertion: Option<&str>) -> Result<String, BankError> {
+        self.authenticate_client(&self.inner.card_networks, "card network", assertion)
+    }
+
+    fn authenticate_client(
+        &self,
+        clients: &RwLock<HashMap<String, KeySet>>,
+        kind: &str,
+        assertion: Option<&str>,
+    ) -> Result<String, BankError> {
         let token = assertion.ok_or(BankError::MissingHeader("x-client-assertion"))?;
         let claimed: anumati_wire::jws::ClientAssertion = anumati_wire::jws::peek_unverified(token)
             .map_err(|e| BankError::Unauthenticated(e.to_string()))?;
-        let keys = self
-            .inner
-            .payment_clients
+        let keys = clients
             .read()
             .expect("key lock")
             .get(&claimed.iss)
             .cloned()
-            .ok_or_else(|| BankError::Unauthenticated("unknown payment client".into()))?;
+            .ok_or_else(|| BankError::Unauthenticated(format!("unknown {kind}")))?;
         let verified = anumati_wire::jws::ClientAssertion::verify(
             token,
             &keys,

@@ -117,6 +117,7 @@ impl System {
                 consent_manager_id: anumati_consent::DEFAULT_CONSENT_MANAGER_ID.into(),
                 public_prefix: String::new(),
                 consent_manager_prefix: CONSENT_PREFIX.into(),
+                fraud: anumati_fraud::DetectorConfig::default(),
             },
             AppStore::new(app_pool),
             vault,
@@ -133,6 +134,10 @@ impl System {
         app_keys.insert(app_jwk.kid.clone(), app_jwk.verifying_key()?);
         bank.trust_payment_client(app.id(), app_keys);
         app.connect_bank(bank_peer.clone(), anumati_bank::DEFAULT_BANK_ID);
+        // Live card events for fraud alerts: the bank's bounded queue to the app.
+        let (events, events_rx) = tokio::sync::mpsc::channel(ALERT_QUEUE);
+        bank.connect_stream(app.id(), events);
+        app.spawn_alerts(events_rx);
         bank.enable_phone_page(true);
         bank.recover_payments().await?;
         app.trust_consent_manager(cm_keys);
@@ -144,6 +149,7 @@ impl System {
         consent
             .register_consumer(app.id(), "anumati chat", &app.public_jwk())
             .await?;
+        app.resubscribe_alerts().await?;
         Ok(System {
             master_key_created,
             data,
@@ -273,6 +279,10 @@ impl System {
         Ok(added)
     }
 }
+
+/// Card events waiting for the chat app's fraud detector at most; the bank
+/// drops (and counts) events past it rather than slow an authorisation.
+pub const ALERT_QUEUE: usize = 16_384;
 
 /// How many customers (the first by id) [`System::add_demo_payees`] gives payees.
 pub const DEMO_PAYEE_CUSTOMERS: i64 = 1_000;

@@ -37,6 +37,7 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
         fi_fetch,
         lock_cards,
         payees,
+        streams,
         erased,
         crate::identity::create,
         crate::identity::read
@@ -73,6 +74,7 @@ pub fn router(cm: ConsentManager) -> Router {
         .route("/v1/fi/fetch", post(fi_fetch))
         .route("/v1/cards/lock", post(lock_cards))
         .route("/v1/payees", post(payees))
+        .route("/v1/streams", post(streams))
         .route("/v1/consents/{consent_id}/erased", post(erased))
         .route("/v1/log/sth", get(latest_head))
         .route("/v1/log/proof", get(inclusion_proof))
@@ -402,6 +404,29 @@ async fn payees(
 ) -> Result<Response, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
     let relayed = cm.relay_payees(&consumer_id, &request).await?;
+    Ok((
+        relayed.status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        relayed.body,
+    )
+        .into_response())
+}
+
+/// `POST /v1/streams`: relays a data user's subscription to the live card
+/// events of a STREAM consent it holds (ACTIVE) to the bank, and the bank's
+/// answer back; logs `stream.subscribe`, refused or not. The bank refuses a
+/// consent in another mode.
+#[utoipa::path(post, path = "/v1/streams", request_body = crate::PayeesRequest, responses(
+    (status = 200, description = "the bank's answer, relayed: `{\"consent_id\", \"accounts\"}`", body = Object),
+    (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    params(("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
+async fn streams(
+    State(cm): State<ConsentManager>,
+    headers: HeaderMap,
+    Json(request): Json<crate::PayeesRequest>,
+) -> Result<Response, ConsentError> {
+    let consumer_id = consumer(&cm, &headers).await?;
+    let relayed = cm.relay_stream(&consumer_id, &request).await?;
     Ok((
         relayed.status,
         [(axum::http::header::CONTENT_TYPE, "application/json")],

@@ -152,7 +152,8 @@ pub struct CardLockRequest {
     pub lock: bool,
 }
 
-/// A data user's request for the customer's saved payees, under a consent.
+/// A data user's request under one of its consents: the customer's saved
+/// payees (`POST /v1/payees`) or a STREAM subscription (`POST /v1/streams`).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PayeesRequest {
     #[serde(rename = "consentId", alias = "consent_id")]
@@ -802,6 +803,25 @@ impl ConsentManager {
             "payees.read",
             vec!["PAYEES".to_owned()],
             "/v1/payees",
+            serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Relays a data user's subscription to the live card events of a STREAM
+    /// consent (`POST /v1/streams` at the bank). Logged as
+    /// `stream.subscribe` whatever its outcome.
+    pub async fn relay_stream(
+        &self,
+        consumer_id: &str,
+        request: &PayeesRequest,
+    ) -> Result<anumati_wire::PeerResponse, ConsentError> {
+        self.relay_with_artefact(
+            consumer_id,
+            &request.consent_id,
+            "stream.subscribe",
+            vec!["TRANSACTIONS".to_owned()],
+            "/v1/streams",
             serde_json::json!({}),
         )
         .await

@@ -13,5 +13,6 @@ pub mod clock;
 pub mod html;
 pub mod jws;
 mod peer;
+pub mod stream;
 
 pub use peer::{Peer, PeerError, PeerResponse};

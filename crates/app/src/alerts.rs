@@ -1,0 +1,272 @@
+//! Fraud alerts in chat: "was this you?" — and one tap locks the card.
+//!
+//! Only under a STREAM consent: the customer turns alerts on ("turn on
+//! fraud alerts"), approves a STREAM consent on the consent manager's page,
+//! and the app subscribes to the bank's card events through the consent
+//! manager (`POST /v1/streams`, logged as `stream.subscribe`). The bank
+//! sends each of the customer's card authorisations as its versioned JSON
+//! event, through the embedded mode's bounded queue
+//! ([`anumati_wire::stream::Delivery`]), to [`ChatApp::spawn_alerts`]'s task.
+//!
+//! For each event the app checks that the consent is still one of its own
+//! ACTIVE STREAM consents (the bank checks too), scores it with the online
+//! detector ([`anumati_fraud::Detector`]: per-card and per-customer state
+//! in bounded memory, the bank's thresholds) and, on an alert, pushes to the
+//! customer's web chat and linked messaging chats the merchant, amount,
+//! place and reasons, with the quick replies "Yes, it was me" and "No, lock
+//! my card". The alert waits in the conversation: "No" locks the cards at
+//! the bank through the consent manager (logged as `card.lock`), "Yes" is
+//! noted; "unlock my card" reverses a lock as always. A revoked consent
+//! stops alerts at once: the bank stops sending and the app drops anything
+//! still queued.
+
+use std::sync::Mutex;
+
+use anumati_domain::consent::{ConsentArtefact, ConsentMode};
+use anumati_fraud::{CardAuthorisation, Detector};
+use anumati_wire::stream::Delivery;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use crate::confidence::Confidence;
+use crate::nlu::Lang;
+use crate::{AppError, ChatApp, Reply};
+
+/// The quick replies of an alert, and what they mean.
+pub const ALERT_YES: &str = "Yes, it was me";
+pub const ALERT_NO: &str = "No, lock my card";
+const ALERT_YES_HI: &str = "हाँ, यह मैं था";
+const ALERT_NO_HI: &str = "नहीं, कार्ड लॉक करो";
+
+/// An alert waiting for the customer's answer (in the conversation's state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingAlert {
+    pub consent_id: String,
+    pub authorisation_id: String,
+    pub merchant: String,
+}
+
+/// How the customer answered an alert, from their words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertAnswer {
+    ItWasMe,
+    LockMyCard,
+}
+
+/// Reads an answer to a waiting alert: the quick replies, or plain words.
+pub fn alert_answer(normalised: &str, intent: &str) -> Option<AlertAnswer> {
+    let yes = [
+        ALERT_YES,
+        ALERT_YES_HI,
+        "it was me",
+        "yes",
+        "haan",
+        "ha",
+        "हाँ",
+        "हां",
+    ];
+    let no = [ALERT_NO, ALERT_NO_HI, "not me", "no", "nahi", "नहीं", "lock"];
+    let n = normalised.trim_end_matches(['.', '!']);
+    if no.iter().any(|w| n == anumati_nlu::text::normalise(w))
+        || n.contains("not me")
+        || n.contains("lock my card")
+        || intent == "card_lock"
+    {
+        return Some(AlertAnswer::LockMyCard);
+    }
+    if yes.iter().any(|w| n == anumati_nlu::text::normalise(w))
+        || n.contains("it was me")
+        || intent == "affirm"
+    {
+        return Some(AlertAnswer::ItWasMe);
+    }
+    if intent == "deny" {
+        return Some(AlertAnswer::LockMyCard);
+    }
+    None
+}
+
+/// The detector the app scores events with (bounded memory; the bank's thresholds).
+pub(crate) struct Alerts {
+    detector: Mutex<Detector>,
+}
+
+impl Alerts {
+    pub(crate) fn new(detector: Detector) -> Self {
+        Alerts {
+            detector: Mutex::new(detector),
+        }
+    }
+}
+
+fn place(event: &CardAuthorisation, lang: Lang) -> String {
+    let how = match (event.card_present, lang) {
+        (true, Lang::En) => "in person",
+        (false, Lang::En) => "online",
+        (true, Lang::Hi) => "दुकान पर",
+        (false, Lang::Hi) => "ऑनलाइन",
+    };
+    match &event.city {
+        Some(city) => format!("{how}, {city}, {}", event.country),
+        None => format!("{how}, {}", event.country),
+    }
+}
+
+impl ChatApp {
+    /// The customer's newest ACTIVE consent in STREAM mode, if any.
+    pub(crate) async fn active_stream_consent(
+        &self,
+        login: &str,
+    ) -> Result<Option<ConsentArtefact>, AppError> {
+        Ok(self
+            .active_consents(login)
+            .await?
+            .into_iter()
+            .find(|a| a.mode == ConsentMode::Stream))
+    }
+
+    /// Subscribes to the bank's card events under the customer's STREAM
+    /// consent (through the consent manager). `false` when there is none.
+    pub async fn subscribe_alerts(&self, login: &str) -> Result<bool, AppError> {
+        let Some(artefact) = self.active_stream_consent(login).await? else {
+            return Ok(false);
+        };
+        let body = serde_json::json!({ "consentId": artefact.consent_id });
+        let response = self
+            .cm_call(axum::http::Method::POST, "/v1/streams", Some(&body))
+            .await?;
+        if !response.status.is_success() {
+            tracing::warn!(status = %response.status, "stream subscription refused");
+            return Ok(false);
+        }
+        tracing::info!(consent = %artefact.consent_id, "fraud alerts on");
+        Ok(true)
+    }
+
+    /// Subscribes again to every live STREAM consent (at start: the bank
+    /// keeps subscriptions in memory). Returns how many.
+    pub async fn resubscribe_alerts(&self) -> Result<usize, AppError> {
+        let mut logins: Vec<String> = self
+            .store()
+            .live_links()
+            .await?
+            .into_iter()
+            .filter(|(_, _, artefact)| {
+                anumati_wire::jws::peek_unverified::<ConsentArtefact>(artefact)
+                    .is_ok_and(|a| a.mode == ConsentMode::Stream)
+            })
+            .map(|(_, login, _)| login)
+            .collect();
+        logins.dedup();
+        let mut n = 0;
+        for login in logins {
+            if self.subscribe_alerts(&login).await? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Runs the alert task: reads the bank's events until the queue closes.
+    pub fn spawn_alerts(
+        &self,
+        mut events: mpsc::Receiver<Delivery>,
+    ) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            while let Some(delivery) = events.recv().await {
+                if let Err(e) = app.on_card_event(&delivery).await {
+                    tracing::warn!(error = %e, "card event not handled");
+                }
+            }
+        })
+    }
+
+    /// Scores one event and, on an alert, tells the customer. Returns the
+    /// alert pushed, if any.
+    pub async fn on_card_event(&self, delivery: &Delivery) -> Result<Option<Reply>, AppError> {
+        let event = match CardAuthorisation::from_json(&delivery.event) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "card event refused");
+                return Ok(None);
+            }
+        };
+        // Still one of this app's ACTIVE STREAM consents?
+        let Some((_, login)) = self.store().link_by_consent(&delivery.consent_id).await? else {
+            return Ok(None);
+        };
+        let live = self
+            .active_stream_consent(&login)
+            .await?
+            .is_some_and(|a| a.consent_id.as_str() == delivery.consent_id);
+        if !live {
+            return Ok(None);
+        }
+        let assessment = self
+            .inner
+            .alerts
+            .detector
+            .lock()
+            .expect("detector lock")
+            .assess(&event);
+        if !assessment.alert {
+            return Ok(None);
+        }
+        let mut state = self.load_dialogue_state(&login).await?;
+        let lang = if state.hindi { Lang::Hi } else { Lang::En };
+        let reasons: Vec<String> = assessment.reasons.iter().map(|r| r.text.clone()).collect();
+        let declined = delivery.event.contains("\"decision\":\"declined\"");
+        let text = match lang {
+            Lang::En => format!(
+                "Was this you? A card payment of {} at {} ({}){}. Why I ask: {}.",
+                event.amount,
+                event.merchant,
+                place(&event, lang),
+                if declined {
+                    " — the bank declined it"
+                } else {
+                    ""
+                },
+                reasons.join("; ")
+            ),
+            Lang::Hi => format!(
+                "क्या यह आप थे? {} ({}) पर {} का कार्ड भुगतान{}। कारण: {}।",
+                event.merchant,
+                place(&event, lang),
+                event.amount,
+                if declined {
+                    " — बैंक ने इसे अस्वीकार किया"
+                } else {
+                    ""
+                },
+                reasons.join("; ")
+            ),
+        };
+        let mut reply = self.reply(
+            "fraud_alert",
+            Confidence::CERTAIN,
+            text,
+            serde_json::json!({ "alert": {
+                "authorisation_id": event.id,
+                "merchant": event.merchant,
+                "amount": event.amount,
+                "score": (assessment.score * 1000.0).round() / 1000.0,
+                "reasons": assessment.reasons,
+            }}),
+        );
+        reply.quick_replies = match lang {
+            Lang::En => vec![ALERT_YES.into(), ALERT_NO.into()],
+            Lang::Hi => vec![ALERT_YES_HI.into(), ALERT_NO_HI.into()],
+        };
+        state.alert = Some(PendingAlert {
+            consent_id: delivery.consent_id.clone(),
+            authorisation_id: event.id.clone(),
+            merchant: event.merchant.clone(),
+        });
+        self.save_dialogue_state(&login, &state).await?;
+        tracing::info!(authorisation = %event.id, score = assessment.score, "fraud alert sent");
+        self.push(&login, reply.clone());
+        Ok(Some(reply))
+    }
+}
