@@ -584,7 +584,11 @@ pub struct CamtReader<R> {
     /// The segments read ([`Segment`]), the last one matched or
     /// recorded, and the one being recorded.
     segments: Vec<Segment>,
+    seg_ops: Vec<Op>,
     cur: u32,
+    /// The open elements are as segment `cur` left them (nothing else
+    /// read since, but its tail leaf).
+    fresh: bool,
     rec: Option<Recording>,
     /// Start tags read, by [`tag_slot`] (two per set of two slots): most
     /// files repeat a few dozen.
@@ -677,15 +681,21 @@ struct Tail {
 #[derive(PartialEq)]
 struct Segment {
     bytes: Vec<u8>,
-    ops: Vec<Op>,
+    /// Its operations in [`CamtReader::seg_ops`].
+    ops: std::ops::Range<usize>,
     /// The number of open elements where it starts.
     depth: usize,
     /// The open elements it closes, innermost first, and then the one
     /// under them (where it opens elements and its leaf): keys and states.
     expect: Vec<(u128, u8)>,
     tail: Tail,
-    /// Segments read after this one (a hint: any may be tried).
-    next: Vec<u32>,
+    /// The lowest open element it checks (`depth - expect.len()`).
+    low: usize,
+    /// Segments read after this one (a hint: any may be tried), and
+    /// whether this one's checks imply theirs: they check no open element
+    /// below this one's `low` (which this one checked or opened itself),
+    /// and they were read right after it.
+    next: Vec<(u32, bool)>,
 }
 
 /// A segment being recorded from `start` in the tokenizer's buffer.
@@ -696,8 +706,10 @@ struct Recording {
     /// The fewest open elements so far, and those closed below `depth`.
     min_depth: usize,
     expect: Vec<(u128, u8)>,
-    /// The segment before, or [`NO_SEGMENT`].
+    /// The segment before, or [`NO_SEGMENT`], and whether the open
+    /// elements were as it left them ([`CamtReader::fresh`]).
     prev: u32,
+    prev_fresh: bool,
 }
 
 const NO_SEGMENT: u32 = u32::MAX;
@@ -864,6 +876,8 @@ impl<R: BufRead> CamtReader<R> {
             leaf: LONG,
             colons: 0,
             segments: Vec::new(),
+            seg_ops: Vec::new(),
+            fresh: false,
             cur: NO_SEGMENT,
             rec: None,
             tags: Box::new([TagEntry::default(); 256]),
@@ -1044,6 +1058,7 @@ impl<R: BufRead> CamtReader<R> {
         let r = self.fast_loop();
         // What the tokenizer reads next is not recorded.
         self.rec = None;
+        self.fresh = false;
         r
     }
 
@@ -1084,6 +1099,7 @@ impl<R: BufRead> CamtReader<R> {
                 self.xml.pos = p + 3 + n;
                 let state = self.states.last().copied().unwrap_or(st::OUT);
                 let other = st::KIND[usize::from(state & 127)] == st::OTHER;
+                self.fresh = false;
                 if let Some(r) = self.rec.as_mut() {
                     let d = self.keys.len();
                     if d <= r.min_depth {
@@ -1208,6 +1224,7 @@ impl<R: BufRead> CamtReader<R> {
                     } else {
                         // Not in a segment.
                         self.rec = None;
+                        self.fresh = false;
                         self.leaf(key, state, attrs, start..end)?;
                         if self.finished.is_some() {
                             return Ok(());
@@ -1237,11 +1254,13 @@ impl<R: BufRead> CamtReader<R> {
                         min_depth: self.keys.len(),
                         expect: Vec::new(),
                         prev: self.cur,
+                        prev_fresh: self.fresh,
                     });
                     continue;
                 }
             }
             self.xml.pos = after;
+            self.fresh = false;
             self.start(key, state, attrs)?;
             if let Some(r) = self.rec.as_mut() {
                 r.ops.push(Op::Start {
@@ -1266,15 +1285,22 @@ impl<R: BufRead> CamtReader<R> {
         }
         let bytes = &self.xml.buf[r.start..end];
         let found = self.segments.iter().position(|s| {
-            s.depth == r.depth && s.bytes == bytes && s.expect == expect && s.tail == tail
+            s.depth == r.depth
+                && s.bytes == bytes
+                && s.expect == expect
+                && s.tail == tail
+                && self.seg_ops[s.ops.clone()] == r.ops[..]
         });
         let id = match found {
             Some(i) => i as u32,
             None if self.segments.len() < MAX_SEGMENTS && bytes.len() <= MAX_SEGMENT_BYTES => {
+                let start = self.seg_ops.len();
+                self.seg_ops.extend_from_slice(&r.ops);
                 self.segments.push(Segment {
                     bytes: bytes.to_vec(),
-                    ops: r.ops,
+                    ops: start..self.seg_ops.len(),
                     depth: r.depth,
+                    low: r.depth - expect.len(),
                     expect,
                     tail,
                     next: Vec::new(),
@@ -1283,73 +1309,80 @@ impl<R: BufRead> CamtReader<R> {
             }
             None => {
                 self.cur = NO_SEGMENT;
+                self.fresh = false;
                 return;
             }
         };
-        if let Some(prev) = self.segments.get_mut(r.prev as usize) {
-            if !prev.next.contains(&id) && prev.next.len() < 4 {
-                prev.next.push(id);
-            }
-        }
+        self.cur = r.prev;
+        self.fresh = r.prev_fresh;
+        self.link(id);
         self.cur = id;
+        self.fresh = true;
     }
 
     /// A kept segment that starts at `at` in the buffer with the open
     /// elements it expects: first those read after the current one (any
     /// other found becomes one of them).
-    #[inline]
+    #[inline(always)]
     fn match_segment(&mut self, at: usize) -> Option<u32> {
-        match self.find_segment(at) {
-            Some((id, false)) => Some(id),
-            Some((id, true)) => {
-                if let Some(c) = self.segments.get_mut(self.cur as usize) {
-                    if c.next.len() < 4 {
-                        c.next.push(id);
-                    }
-                }
-                Some(id)
-            }
-            None => None,
-        }
-    }
-
-    /// [`CamtReader::match_segment`]'s search: the segment and whether it
-    /// is not one read after the current one.
-    #[inline]
-    fn find_segment(&self, at: usize) -> Option<(u32, bool)> {
         if self.colons != 0 {
             return None;
         }
-        let b = &self.xml.buf[..self.xml.len];
-        let (keys, states) = (&self.keys[..], &self.states[..]);
-        let d = keys.len();
-        let fits = |s: &Segment| {
-            if s.depth != d || states.len() != d || s.expect.len() > d {
-                return false;
-            }
-            if !same_bytes(b, at, &s.bytes) {
-                return false;
-            }
-            let mut i = d;
-            for &(k, st) in &s.expect {
-                i -= 1;
-                if keys[i] != k || states[i] != st {
-                    return false;
-                }
-            }
-            true
-        };
         if let Some(c) = self.segments.get(self.cur as usize) {
-            for &id in &c.next {
-                if fits(&self.segments[id as usize]) {
-                    return Some((id, false));
+            for &(id, implied) in &c.next {
+                let s = &self.segments[id as usize];
+                let ok = if implied && self.fresh {
+                    same_bytes(&self.xml.buf[..self.xml.len], at, &s.bytes)
+                } else {
+                    self.fits(s, at)
+                };
+                if ok {
+                    return Some(id);
                 }
             }
         }
-        self.segments
-            .iter()
-            .position(fits)
-            .map(|i| (i as u32, true))
+        self.scan_segments(at)
+    }
+
+    /// Makes segment `id` one read after the current one.
+    fn link(&mut self, id: u32) {
+        let low = self.segments.get(id as usize).map_or(0, |s| s.low);
+        let fresh = self.fresh;
+        if let Some(c) = self.segments.get_mut(self.cur as usize) {
+            if !c.next.iter().any(|&(n, _)| n == id) && c.next.len() < 4 {
+                c.next.push((id, fresh && low >= c.low));
+            }
+        }
+    }
+
+    /// [`CamtReader::match_segment`] among all segments; one found becomes
+    /// one read after the current one.
+    #[cold]
+    fn scan_segments(&mut self, at: usize) -> Option<u32> {
+        let id = self.segments.iter().position(|s| self.fits(s, at))? as u32;
+        self.link(id);
+        Some(id)
+    }
+
+    /// Whether segment `s` starts at `at` with the open elements it expects.
+    #[inline(always)]
+    fn fits(&self, s: &Segment, at: usize) -> bool {
+        let (keys, states) = (&self.keys[..], &self.states[..]);
+        let d = keys.len();
+        if s.depth != d || states.len() != d || s.expect.len() > d {
+            return false;
+        }
+        if !same_bytes(&self.xml.buf[..self.xml.len], at, &s.bytes) {
+            return false;
+        }
+        let mut i = d;
+        for &(k, st) in &s.expect {
+            i -= 1;
+            if keys[i] != k || states[i] != st {
+                return false;
+            }
+        }
+        true
     }
 
     /// Reads segment `id`, matched at `at`, and those that follow, leaf by
@@ -1357,13 +1390,11 @@ impl<R: BufRead> CamtReader<R> {
     /// the fast path (which reads the same).
     fn replay(&mut self, mut id: u32, mut at: usize) -> Result<(), ParseError> {
         loop {
-            let s = &mut self.segments[id as usize];
+            let s = &self.segments[id as usize];
             let tail = s.tail;
             let after = at + s.bytes.len();
-            // Out while they run (an error ends the reader anyway).
-            let ops = std::mem::take(&mut s.ops);
-            for &op in &ops {
-                match op {
+            for i in s.ops.clone() {
+                match self.seg_ops[i] {
                     Op::Start {
                         key,
                         state,
@@ -1386,8 +1417,8 @@ impl<R: BufRead> CamtReader<R> {
                     Op::End => self.end()?,
                 }
             }
-            self.segments[id as usize].ops = ops;
             self.cur = id;
+            self.fresh = true;
             // The tail leaf's text, and the segment after it.
             let lt = find(&self.xml.buf[after..self.xml.len], b'<').map(|q| after + q);
             let Some((lt, n)) = lt.and_then(|lt| self.match_segment(lt).map(|n| (lt, n))) else {
