@@ -21,7 +21,7 @@ use anumati_domain::money::Currency;
 use serde::{Deserialize, Serialize};
 
 use crate::event::{CardAuthorisation, Feedback};
-use crate::model::{Model, ModelError};
+use crate::model::{Model, ModelError, Term};
 use crate::sim::haversine_km;
 use crate::window::Ring;
 
@@ -290,10 +290,15 @@ trait Stale {
     fn last_seen(&self) -> i64;
 }
 
-/// A map of at most `cap` entries. When full, entries idle for longer than
-/// `horizon` go first, then the least recently seen half.
+/// At most `cap` states, stored densely; a small map from key to slot finds
+/// them (16 bytes an entry, so the index of thousands of cards stays in the
+/// cache while the states themselves are read once per event). When full,
+/// states idle for longer than `horizon` go first, then the least recently
+/// seen half.
 struct Table<S> {
-    map: KeyMap<S>,
+    index: KeyMap<u32>,
+    keys: Vec<u64>,
+    slots: Vec<S>,
     cap: usize,
     horizon: i64,
 }
@@ -301,29 +306,76 @@ struct Table<S> {
 impl<S: Stale> Table<S> {
     fn new(cap: usize, horizon: i64) -> Self {
         Table {
-            map: KeyMap::default(),
-            cap,
+            index: KeyMap::default(),
+            keys: Vec::new(),
+            slots: Vec::new(),
+            // Slots are numbered by u32.
+            cap: cap.min(u32::MAX as usize),
             horizon,
         }
     }
 
-    fn entry(&mut self, k: u64, now: i64, make: impl FnOnce() -> S) -> &mut S {
-        if self.map.len() >= self.cap && !self.map.contains_key(&k) {
+    fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The slot of `k`, made by `make` if `k` is new.
+    #[inline]
+    fn slot(&mut self, k: u64, now: i64, make: impl FnOnce() -> S) -> usize {
+        if let Some(&i) = self.index.get(&k) {
+            return i as usize;
+        }
+        self.insert(k, now, make())
+    }
+
+    #[cold]
+    fn insert(&mut self, k: u64, now: i64, state: S) -> usize {
+        if self.slots.len() >= self.cap {
             self.evict(now);
         }
-        self.map.entry(k).or_insert_with(make)
+        let i = self.slots.len();
+        self.index.insert(k, i as u32);
+        self.keys.push(k);
+        self.slots.push(state);
+        i
     }
 
     fn evict(&mut self, now: i64) {
         let horizon = self.horizon;
-        self.map.retain(|_, s| now - s.last_seen() <= horizon);
-        if self.map.len() >= self.cap {
-            let mut seen: Vec<i64> = self.map.values().map(Stale::last_seen).collect();
-            let keep = self.cap / 2;
-            let cut = seen.len() - keep;
+        let mut keep: Vec<bool> = self
+            .slots
+            .iter()
+            .map(|s| now - s.last_seen() <= horizon)
+            .collect();
+        let kept = keep.iter().filter(|k| **k).count();
+        if kept >= self.cap {
+            let mut seen: Vec<i64> = self
+                .slots
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(s, _)| s.last_seen())
+                .collect();
+            let cut = seen.len() - self.cap / 2;
             seen.select_nth_unstable(cut.saturating_sub(1));
             let cutoff = seen[cut.saturating_sub(1)];
-            self.map.retain(|_, s| s.last_seen() > cutoff);
+            for (k, s) in keep.iter_mut().zip(&self.slots) {
+                *k = *k && s.last_seen() > cutoff;
+            }
+        }
+        let mut j = 0;
+        for (i, &k) in keep.iter().enumerate() {
+            if k {
+                self.slots.swap(i, j);
+                self.keys.swap(i, j);
+                j += 1;
+            }
+        }
+        self.slots.truncate(j);
+        self.keys.truncate(j);
+        self.index.clear();
+        for (i, k) in self.keys.iter().enumerate() {
+            self.index.insert(*k, i as u32);
         }
     }
 }
@@ -342,8 +394,10 @@ impl<const N: usize> Recent<N> {
             next: 0,
         }
     }
+    #[inline]
     fn contains(&self, k: u64) -> bool {
-        self.items.contains(&k)
+        // No early exit: the compiler compares several at a time.
+        self.items.iter().fold(false, |found, &i| found | (i == k))
     }
     fn insert(&mut self, k: u64) {
         if !self.contains(k) {
@@ -356,7 +410,8 @@ impl<const N: usize> Recent<N> {
 struct CustomerState {
     last_seen: i64,
     n: u32,
-    min5: Ring<12>,
+    /// Payments in the last hour (counts only).
+    min5: Ring<12, ()>,
     hours: Ring<24>,
     days: Ring<30>,
     home: Option<Currency>,
@@ -376,12 +431,20 @@ impl Stale for CustomerState {
 
 struct CardState {
     last_seen: i64,
-    min5: Ring<12>,
+    /// Payments in the last hour (counts only).
+    min5: Ring<12, ()>,
     /// Times of recent small online payments.
     small_cnp: [i64; 16],
     small_next: usize,
-    /// Last in-person payment: lat, lon, when, city.
-    place: Option<(f64, f64, i64, Option<String>)>,
+    /// Last in-person payment.
+    place: Option<Place>,
+}
+
+struct Place {
+    lat: f64,
+    lon: f64,
+    at: i64,
+    city: Option<String>,
 }
 
 impl Stale for CardState {
@@ -393,7 +456,7 @@ impl Stale for CardState {
 struct TerminalState {
     last_seen: i64,
     /// Daily buckets: count = payments, sum = known frauds.
-    days: Ring<48>,
+    days: Ring<48, u32>,
     last_fraud_day: i64,
 }
 
@@ -413,10 +476,22 @@ pub struct Detector {
     customers: Table<CustomerState>,
     cards: Table<CardState>,
     terminals: Table<TerminalState>,
+    /// The model's features with a non-zero weight.
+    active: Vec<Term>,
+    /// The key of the last currency seen (nearly every payment is in one).
+    last_currency: (Currency, u64),
 }
 
+#[inline]
 fn major(minor: i64, currency: Currency) -> f64 {
-    minor as f64 / 10f64.powi(i32::from(currency.exponent()))
+    // The common exponents as constants (the same values `powi` gives).
+    let scale = match currency.exponent() {
+        2 => 100.0,
+        0 => 1.0,
+        3 => 1000.0,
+        e => 10f64.powi(i32::from(e)),
+    };
+    minor as f64 / scale
 }
 
 impl Detector {
@@ -435,6 +510,8 @@ impl Detector {
             customers: Table::new(cfg.max_customers, horizon),
             cards: Table::new(cfg.max_cards, horizon),
             terminals: Table::new(cfg.max_terminals, horizon),
+            last_currency: (Currency::INR, key(Currency::INR.code())),
+            active: model.active(),
             high_risk,
             model,
             cfg,
@@ -451,17 +528,22 @@ impl Detector {
 
     pub fn set_model(&mut self, model: Model) -> Result<(), ModelError> {
         model.validate()?;
+        self.active = model.active();
         self.model = model;
         Ok(())
     }
 
     /// Cards, customers and terminals currently tracked.
     pub fn tracked(&self) -> (usize, usize, usize) {
-        (
-            self.cards.map.len(),
-            self.customers.map.len(),
-            self.terminals.map.len(),
-        )
+        (self.cards.len(), self.customers.len(), self.terminals.len())
+    }
+
+    #[inline]
+    fn currency_key(&mut self, currency: Currency) -> u64 {
+        if self.last_currency.0 != currency {
+            self.last_currency = (currency, key(currency.code()));
+        }
+        self.last_currency.1
     }
 
     /// Scores one authorisation and records it.
@@ -483,7 +565,8 @@ impl Detector {
 
     /// The score of an observation under the current model and rules.
     pub fn score(&self, obs: &Observation) -> f64 {
-        score_with(&self.model, &self.cfg, &obs.features)
+        let p = self.model.predict_active(&obs.features, &self.active);
+        with_rules(p, &self.cfg, &obs.features)
     }
 
     /// A late verdict on an earlier authorisation.
@@ -493,13 +576,14 @@ impl Detector {
         }
         let day = fb.at.unix.div_euclid(DAY);
         let now = fb.at.unix;
-        let t = self
+        let i = self
             .terminals
-            .entry(key(&fb.terminal), now, || TerminalState {
+            .slot(key(&fb.terminal), now, || TerminalState {
                 last_seen: now,
                 days: Ring::new(),
                 last_fraud_day: i64::MIN / 2,
             });
+        let t = &mut self.terminals.slots[i];
         t.days.add(day, 0, 1);
         t.last_fraud_day = t.last_fraud_day.max(day);
     }
@@ -537,9 +621,12 @@ impl Detector {
         // Customer.
         let mut usual_minor = None;
         {
-            let c = self
+            let mk = key(&event.merchant);
+            let ck = key(&event.country);
+            let yk = self.currency_key(currency);
+            let i = self
                 .customers
-                .entry(key(&event.customer), now, || CustomerState {
+                .slot(key(&event.customer), now, || CustomerState {
                     last_seen: now,
                     n: 0,
                     min5: Ring::new(),
@@ -552,6 +639,7 @@ impl Detector {
                     countries: Recent::new(),
                     currencies: Recent::new(),
                 });
+            let c = &mut self.customers.slots[i];
             let home = *c.home.get_or_insert(currency);
             c.min5.advance(m5);
             c.hours.advance(h);
@@ -588,16 +676,13 @@ impl Detector {
             if c.n >= 3 {
                 x[f::AMOUNT_Z] = ((la - c.ew_mean) / (c.ew_var + 0.05).sqrt()).clamp(-10.0, 10.0);
             }
-            let mk = key(&event.merchant);
-            let ck = key(&event.country);
-            let yk = key(currency.code());
             x[f::FIRST_MERCHANT] = f64::from(u8::from(history && !c.merchants.contains(mk)));
             x[f::FIRST_COUNTRY] = f64::from(u8::from(history && !c.countries.contains(ck)));
             x[f::FIRST_CURRENCY] = f64::from(u8::from(history && !c.currencies.contains(yk)));
             x[f::NEW_CUSTOMER] = f64::from(u8::from(c.n < 3));
             // Record.
             let in_sum = if currency == home { amount_minor } else { 0 };
-            c.min5.add(m5, 1, in_sum);
+            c.min5.add(m5, 1, ());
             c.hours.add(h, 1, in_sum);
             c.days.add(d, 1, in_sum);
             if currency == home {
@@ -622,13 +707,14 @@ impl Detector {
         let mut travel = None;
         {
             let cfg = &self.cfg;
-            let card = self.cards.entry(key(&event.card), now, || CardState {
+            let i = self.cards.slot(key(&event.card), now, || CardState {
                 last_seen: now,
                 min5: Ring::new(),
                 small_cnp: [i64::MIN / 2; 16],
                 small_next: 0,
                 place: None,
             });
+            let card = &mut self.cards.slots[i];
             card.min5.advance(m5);
             let (n1h, _) = card.min5.totals();
             x[f::CARD_N_1H] = f64::from(n1h);
@@ -636,26 +722,41 @@ impl Detector {
             let recent = card
                 .small_cnp
                 .iter()
-                .filter(|&&t| t > since && t <= now)
-                .count() as u32;
+                .fold(0u32, |n, &t| n + u32::from(t > since && t <= now));
             x[f::CARD_SMALL_CNP_RECENT] = f64::from(recent);
             x[f::CARD_TESTING] = f64::from(u8::from(cnp && recent >= cfg.card_testing_count));
             if event.card_present {
-                if let (Some(here), Some((lat, lon, then, city))) = (event.place(), &card.place) {
-                    let km = haversine_km(here, (*lat, *lon));
-                    let hours = ((now - then) as f64 / 3600.0).max(1.0 / 60.0);
+                if let (Some(here), Some(p)) = (event.place(), &card.place) {
+                    let km = haversine_km(here, (p.lat, p.lon));
+                    let hours = ((now - p.at) as f64 / 3600.0).max(1.0 / 60.0);
                     let kmh = km / hours;
                     x[f::TRAVEL_SPEED_LOG] = kmh.ln_1p();
                     if km >= cfg.impossible_travel_min_km && kmh > cfg.impossible_travel_kmh {
                         x[f::IMPOSSIBLE_TRAVEL] = 1.0;
-                        travel = Some((km, (now - then) as f64 / 60.0, city.clone()));
+                        travel = Some((km, (now - p.at) as f64 / 60.0, p.city.clone()));
                     }
                 }
                 if let Some((lat, lon)) = event.place() {
-                    card.place = Some((lat, lon, now, event.city.clone()));
+                    // Reuses the city's allocation when the card has one.
+                    match &mut card.place {
+                        Some(p) => {
+                            p.lat = lat;
+                            p.lon = lon;
+                            p.at = now;
+                            p.city.clone_from(&event.city);
+                        }
+                        None => {
+                            card.place = Some(Place {
+                                lat,
+                                lon,
+                                at: now,
+                                city: event.city.clone(),
+                            })
+                        }
+                    }
                 }
             }
-            card.min5.add(m5, 1, 0);
+            card.min5.add(m5, 1, ());
             if cnp && amount_minor <= cfg.card_testing_small_minor {
                 card.small_cnp[card.small_next] = now;
                 card.small_next = (card.small_next + 1) % card.small_cnp.len();
@@ -666,13 +767,14 @@ impl Detector {
         // Terminal.
         {
             let delay = i64::from(self.cfg.label_delay_days);
-            let t = self
+            let i = self
                 .terminals
-                .entry(key(&event.terminal), now, || TerminalState {
+                .slot(key(&event.terminal), now, || TerminalState {
                     last_seen: now,
                     days: Ring::new(),
                     last_fraud_day: i64::MIN / 2,
                 });
+            let t = &mut self.terminals.slots[i];
             for (i, w) in [(0, 1), (1, 7), (2, 30)] {
                 let (n, _) = t.days.last(d, w);
                 x[f::TERM_N_1D + i] = f64::from(n);
@@ -682,7 +784,7 @@ impl Detector {
                 x[f::TERM_RISK_1D + i] = if n == 0 {
                     0.0
                 } else {
-                    (frauds as f64 / f64::from(n)).min(1.0)
+                    (f64::from(frauds) / f64::from(n)).min(1.0)
                 };
             }
             x[f::TERM_KNOWN_FRAUD] = f64::from(u8::from(d - t.last_fraud_day <= 28 + delay));
@@ -691,13 +793,9 @@ impl Detector {
             x[f::TERM_FRAUD_FRESH] = f64::from(u8::from(fresh > 0));
             // The share of fraud on the latest day, `delay` or more ago, with
             // payments here: is the terminal still being misused?
-            for back in 0..31 {
-                let b = d - delay - 1 - back;
-                let (n, frauds) = t.days.range(d, b, b);
-                if n > 0 {
-                    x[f::TERM_RISK_LAST] = (frauds as f64 / f64::from(n)).min(1.0);
-                    break;
-                }
+            let end = d - delay - 1;
+            if let Some((n, frauds)) = t.days.latest_counted(d, end, end - 30) {
+                x[f::TERM_RISK_LAST] = (f64::from(frauds) / f64::from(n)).min(1.0);
             }
             t.days.add(d, 1, 0);
             t.last_seen = t.last_seen.max(now);
@@ -837,7 +935,12 @@ impl Detector {
 /// The score: the model's probability, raised to a rule's floor when the rule
 /// fires.
 pub fn score_with(model: &Model, cfg: &DetectorConfig, x: &[f64; FEATURES]) -> f64 {
-    let mut p = model.predict(x);
+    with_rules(model.predict(x), cfg, x)
+}
+
+/// The model's probability `p` raised to the floors of the rules that fire.
+#[inline]
+fn with_rules(mut p: f64, cfg: &DetectorConfig, x: &[f64; FEATURES]) -> f64 {
     if x[f::IMPOSSIBLE_TRAVEL] > 0.0 {
         if let Some(floor) = cfg.impossible_travel_floor {
             p = p.max(floor);
@@ -892,4 +995,44 @@ fn country_name(code: &str) -> &str {
 /// Index of a feature by name.
 pub fn feature_index(name: &str) -> Option<usize> {
     FEATURE_NAMES.iter().position(|n| *n == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Seen(i64, u64);
+
+    impl Stale for Seen {
+        fn last_seen(&self) -> i64 {
+            self.0
+        }
+    }
+
+    #[test]
+    fn a_full_table_keeps_the_recent_half_and_finds_each_by_its_key() {
+        let mut t: Table<Seen> = Table::new(8, 1_000);
+        for k in 1..=8u64 {
+            let i = t.slot(k, k as i64, || Seen(k as i64, k));
+            assert_eq!(t.slots[i].1, k);
+        }
+        // Full: a new key evicts the four least recently seen first.
+        let i = t.slot(100, 9, || Seen(9, 100));
+        assert_eq!(t.slots[i].1, 100);
+        assert_eq!(t.len(), 5);
+        for k in 5..=8u64 {
+            let i = t.slot(k, 10, || Seen(-1, 0));
+            assert_eq!(t.slots[i].1, k, "key {k} moved with its state");
+        }
+        // Idle beyond the horizon goes before anything else.
+        let i = t.slot(200, 1_008, || Seen(1_008, 200));
+        assert_eq!(t.slots[i].1, 200);
+        for k in 9..=11u64 {
+            t.slot(k, 1_008, || Seen(1_008, k));
+        }
+        let i = t.slot(300, 1_008, || Seen(1_008, 300));
+        assert_eq!(t.slots[i].1, 300);
+        assert!(t.index.get(&5).is_none() && t.index.get(&100).is_some());
+        assert!(t.len() <= 8);
+    }
 }
