@@ -558,6 +558,8 @@ pub struct CamtReader<R> {
     bal_index: usize,
     /// `Ccy` attribute of the innermost element, if it is an `Amt` with one.
     ccy: Option<Currency>,
+    /// The last amount currency and its exponent.
+    exponent: std::cell::Cell<Option<(Currency, u8)>>,
     /// The last `Ccy` value read and its currency (most files use one).
     last_ccy: Option<([u8; 3], Currency)>,
     /// The text of the innermost field (see [`st::field`]): nothing yet,
@@ -574,7 +576,7 @@ pub struct CamtReader<R> {
     bal: Bal,
     /// Domain, family and sub-family codes of the current entry (buffers
     /// reused from entry to entry).
-    bank_code: [String; 3],
+    bank_code: [Vec<u8>; 3],
     /// The key of a field read by [`CamtReader::leaf_field`], which is not
     /// pushed on `keys` ([`LONG`] when there is none): the innermost
     /// element of an error's path.
@@ -617,8 +619,8 @@ fn load16(b: &[u8], i: usize) -> Option<u128> {
 /// exactly as many decimals as the currency has after a `.` (`1234.50`),
 /// without the general parser; `None` for anything else.
 #[inline]
-fn exact_amount(b: &[u8], ccy: Currency) -> Option<Money> {
-    let exp = usize::from(ccy.exponent());
+fn exact_amount(b: &[u8], ccy: Currency, exp: u8) -> Option<Money> {
+    let exp = usize::from(exp);
     let int_len = if exp == 0 {
         b.len()
     } else {
@@ -808,6 +810,45 @@ fn plain(b: &[u8]) -> bool {
     plain_in(b, 0..b.len())
 }
 
+/// The high bit of each byte of `w` that is not plain (below 0x20, above
+/// 0x7E or `&`), exact for the lowest such byte (borrows and carries only
+/// run upwards, from bytes that are not plain themselves).
+#[inline(always)]
+fn not_plain(w: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let below = w.wrapping_sub(LO * 0x20) & !w;
+    let above = w.wrapping_add(LO) | w;
+    let amp = w ^ (LO * u64::from(b'&'));
+    (below | above | (amp.wrapping_sub(LO) & !amp)) & HI
+}
+
+/// The first `<` in `b` from `from`, and whether the bytes before it are
+/// [`plain`] (in one pass, eight bytes at a time); `None` if `b` has none.
+#[inline(always)]
+fn text_end(b: &[u8], from: usize) -> Option<(usize, bool)> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut bad = 0u64;
+    let mut i = from;
+    while let Some(c) = b.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        let w = u64::from_le_bytes(a);
+        let x = w ^ (LO * u64::from(b'<'));
+        let lt = x.wrapping_sub(LO) & !x & HI;
+        if lt != 0 {
+            // Only the bytes below the first `<`.
+            bad |= not_plain(w) & ((lt & lt.wrapping_neg()) - 1);
+            return Some((i + (lt.trailing_zeros() / 8) as usize, bad == 0));
+        }
+        bad |= not_plain(w);
+        i += 8;
+    }
+    let lt = i + b.get(i..)?.iter().position(|&c| c == b'<')?;
+    Some((lt, bad == 0 && plain(&b[i..lt])))
+}
+
 /// [`plain`] for `buf[r]`, eight bytes at a time (the last eight read
 /// from `buf` before `r.end` where it has them).
 #[inline(always)]
@@ -864,6 +905,7 @@ impl<R: BufRead> CamtReader<R> {
             bal_index: 0,
             ccy: None,
             last_ccy: None,
+            exponent: std::cell::Cell::new(None),
             mode: Text::None,
             raw: Vec::with_capacity(256),
             span: 0..0,
@@ -1420,8 +1462,10 @@ impl<R: BufRead> CamtReader<R> {
             self.cur = id;
             self.fresh = true;
             // The tail leaf's text, and the segment after it.
-            let lt = find(&self.xml.buf[after..self.xml.len], b'<').map(|q| after + q);
-            let Some((lt, n)) = lt.and_then(|lt| self.match_segment(lt).map(|n| (lt, n))) else {
+            let lt = text_end(&self.xml.buf[..self.xml.len], after);
+            let Some(((lt, plain), n)) =
+                lt.and_then(|lt| self.match_segment(lt.0).map(|n| (lt, n)))
+            else {
                 // The fast path reads the leaf.
                 self.xml.pos = after - tail.len;
                 return Ok(());
@@ -1439,7 +1483,8 @@ impl<R: BufRead> CamtReader<R> {
             if st::KIND[usize::from(tail.state & 127)] == st::FIELD && start < end {
                 self.leaf = tail.key;
                 self.ccy = tail.ccy;
-                let plain = plain_in(&self.xml.buf, start..end);
+                // Whitespace around the text is not plain, inside it.
+                let plain = plain || plain_in(&self.xml.buf, start..end);
                 self.span = start..end;
                 self.mode = Text::Buf;
                 if !plain {
@@ -1701,8 +1746,16 @@ impl<R: BufRead> CamtReader<R> {
         let ccy = self
             .ccy
             .ok_or_else(|| self.err("amount without a Ccy attribute"))?;
+        let exp = match self.exponent.get() {
+            Some((c, e)) if c == ccy => e,
+            _ => {
+                let e = ccy.exponent();
+                self.exponent.set(Some((ccy, e)));
+                e
+            }
+        };
         let b = self.value_bytes();
-        match exact_amount(b, ccy) {
+        match exact_amount(b, ccy, exp) {
             Some(m) => Ok(m),
             None => parse_amount(b, ccy).map_err(|m| self.err(m)),
         }
@@ -1819,10 +1872,11 @@ impl<R: BufRead> CamtReader<R> {
 
     fn set_bank_code(&mut self, part: usize) {
         let mut c = std::mem::take(&mut self.bank_code[part]);
-        let t = self.value();
+        // The bytes of `value()` (raw text here is plain).
+        let t = self.value_bytes();
         if !t.is_empty() {
             c.clear();
-            c.push_str(t);
+            c.extend_from_slice(t);
             self.ntry.bank_code[part] = true;
         }
         self.bank_code[part] = c;
@@ -1885,13 +1939,14 @@ impl<R: BufRead> CamtReader<R> {
         let booking_date = n.booking.unwrap_or(value_date);
         let mut code = if n.bank_code == [true; 3] {
             let [d, f, s] = &self.bank_code;
-            let mut c = String::with_capacity(d.len() + f.len() + s.len() + 2);
-            c.push_str(d);
-            c.push('/');
-            c.push_str(f);
-            c.push('/');
-            c.push_str(s);
-            Some(c)
+            let mut c = Vec::with_capacity(d.len() + f.len() + s.len() + 2);
+            c.extend_from_slice(d);
+            c.push(b'/');
+            c.extend_from_slice(f);
+            c.push(b'/');
+            c.extend_from_slice(s);
+            // Each part is text, so the whole is.
+            String::from_utf8(c).ok()
         } else {
             n.proprietary.take()
         };
