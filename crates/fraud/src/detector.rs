@@ -423,6 +423,25 @@ struct CustomerState {
     currencies: Recent<4>,
 }
 
+impl CustomerState {
+    /// Reads a little of each part an event will use (see [`Ring::peek`]).
+    #[inline]
+    fn warm(&self, m5: i64, h: i64, d: i64) -> u64 {
+        let m = &self.merchants.items;
+        (self.last_seen as u64)
+            ^ self.min5.peek(m5)
+            ^ self.hours.peek(h)
+            ^ self.days.peek(d)
+            ^ self.days.peek(d - 6)
+            ^ m[0]
+            ^ m[8]
+            ^ m[16]
+            ^ m[24]
+            ^ self.countries.items[0]
+            ^ self.currencies.items[0]
+    }
+}
+
 impl Stale for CustomerState {
     fn last_seen(&self) -> i64 {
         self.last_seen
@@ -447,6 +466,13 @@ struct Place {
     city: Option<String>,
 }
 
+impl CardState {
+    #[inline]
+    fn warm(&self, m5: i64) -> u64 {
+        (self.last_seen as u64) ^ self.min5.peek(m5) ^ (self.small_cnp[0] as u64)
+    }
+}
+
 impl Stale for CardState {
     fn last_seen(&self) -> i64 {
         self.last_seen
@@ -458,6 +484,16 @@ struct TerminalState {
     /// Daily buckets: count = payments, sum = known frauds.
     days: Ring<48, u32>,
     last_fraud_day: i64,
+}
+
+impl TerminalState {
+    #[inline]
+    fn warm(&self, d: i64) -> u64 {
+        (self.last_seen as u64)
+            ^ self.days.peek(d)
+            ^ self.days.peek(d - 16)
+            ^ self.days.peek(d - 32)
+    }
 }
 
 impl Stale for TerminalState {
@@ -618,28 +654,51 @@ impl Detector {
         let h = now.div_euclid(3600);
         let d = now.div_euclid(DAY);
 
+        // The three states first: each is most likely a cache miss, and
+        // reading a little of each before any work lets the misses overlap
+        // instead of waiting for one after the other.
+        let ci = self
+            .customers
+            .slot(key(&event.customer), now, || CustomerState {
+                last_seen: now,
+                n: 0,
+                min5: Ring::new(),
+                hours: Ring::new(),
+                days: Ring::new(),
+                home: None,
+                ew_mean: 0.0,
+                ew_var: 0.0,
+                merchants: Recent::new(),
+                countries: Recent::new(),
+                currencies: Recent::new(),
+            });
+        let ki = self.cards.slot(key(&event.card), now, || CardState {
+            last_seen: now,
+            min5: Ring::new(),
+            small_cnp: [i64::MIN / 2; 16],
+            small_next: 0,
+            place: None,
+        });
+        let ti = self
+            .terminals
+            .slot(key(&event.terminal), now, || TerminalState {
+                last_seen: now,
+                days: Ring::new(),
+                last_fraud_day: i64::MIN / 2,
+            });
+        std::hint::black_box(
+            self.customers.slots[ci].warm(m5, h, d)
+                ^ self.cards.slots[ki].warm(m5)
+                ^ self.terminals.slots[ti].warm(d),
+        );
+
         // Customer.
         let mut usual_minor = None;
         {
             let mk = key(&event.merchant);
             let ck = key(&event.country);
             let yk = self.currency_key(currency);
-            let i = self
-                .customers
-                .slot(key(&event.customer), now, || CustomerState {
-                    last_seen: now,
-                    n: 0,
-                    min5: Ring::new(),
-                    hours: Ring::new(),
-                    days: Ring::new(),
-                    home: None,
-                    ew_mean: 0.0,
-                    ew_var: 0.0,
-                    merchants: Recent::new(),
-                    countries: Recent::new(),
-                    currencies: Recent::new(),
-                });
-            let c = &mut self.customers.slots[i];
+            let c = &mut self.customers.slots[ci];
             let home = *c.home.get_or_insert(currency);
             c.min5.advance(m5);
             c.hours.advance(h);
@@ -707,14 +766,7 @@ impl Detector {
         let mut travel = None;
         {
             let cfg = &self.cfg;
-            let i = self.cards.slot(key(&event.card), now, || CardState {
-                last_seen: now,
-                min5: Ring::new(),
-                small_cnp: [i64::MIN / 2; 16],
-                small_next: 0,
-                place: None,
-            });
-            let card = &mut self.cards.slots[i];
+            let card = &mut self.cards.slots[ki];
             card.min5.advance(m5);
             let (n1h, _) = card.min5.totals();
             x[f::CARD_N_1H] = f64::from(n1h);
@@ -767,14 +819,7 @@ impl Detector {
         // Terminal.
         {
             let delay = i64::from(self.cfg.label_delay_days);
-            let i = self
-                .terminals
-                .slot(key(&event.terminal), now, || TerminalState {
-                    last_seen: now,
-                    days: Ring::new(),
-                    last_fraud_day: i64::MIN / 2,
-                });
-            let t = &mut self.terminals.slots[i];
+            let t = &mut self.terminals.slots[ti];
             for (i, w) in [(0, 1), (1, 7), (2, 30)] {
                 let (n, _) = t.days.last(d, w);
                 x[f::TERM_N_1D + i] = f64::from(n);

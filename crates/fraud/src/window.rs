@@ -11,6 +11,8 @@
 pub(crate) trait Tally: Copy + Default + PartialOrd {
     fn plus(self, other: Self) -> Self;
     fn minus(self, other: Self) -> Self;
+    /// Any bits of the value (for [`Ring::peek`]).
+    fn bits(self) -> u64;
     /// `acc` plus each item in order.
     #[inline]
     fn add_all(acc: Self, items: &[Self]) -> Self {
@@ -32,6 +34,10 @@ impl Tally for () {
     fn plus(self, _: Self) -> Self {}
     #[inline]
     fn minus(self, _: Self) -> Self {}
+    #[inline]
+    fn bits(self) -> u64 {
+        0
+    }
 }
 
 impl Tally for u32 {
@@ -42,6 +48,10 @@ impl Tally for u32 {
     #[inline]
     fn minus(self, other: Self) -> Self {
         self.saturating_sub(other)
+    }
+    #[inline]
+    fn bits(self) -> u64 {
+        u64::from(self)
     }
     #[inline]
     fn add_all(acc: Self, items: &[Self]) -> Self {
@@ -57,6 +67,10 @@ impl Tally for i64 {
     #[inline]
     fn minus(self, other: Self) -> Self {
         self.saturating_sub(other)
+    }
+    #[inline]
+    fn bits(self) -> u64 {
+        self as u64
     }
 }
 
@@ -114,6 +128,14 @@ impl<const N: usize, S: Tally> Ring<N, S> {
             }
         }
         self.newest = bucket;
+    }
+
+    /// Reads the ring's header and the slot of `bucket` and returns some of
+    /// their bits: only to bring them into the cache before they are needed.
+    #[inline]
+    pub(crate) fn peek(&self, bucket: i64) -> u64 {
+        let s = Self::slot(bucket);
+        (self.newest as u64) ^ u64::from(self.count[s]) ^ self.sum[s].bits()
     }
 
     /// Count and sum over all `N` buckets up to the newest; after
