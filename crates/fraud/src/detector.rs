@@ -135,6 +135,10 @@ pub struct DetectorConfig {
     /// Most reasons given with an alert.
     pub max_reasons: usize,
     /// Bounds on the state: cards, customers and terminals tracked at once.
+    /// A customer takes about 1.2 kB, a terminal 0.4 kB and a card 0.3 kB
+    /// (and the name of the city of its last in-person payment); see
+    /// [`Detector::state_bytes`]. The defaults, meant for a large bank, allow
+    /// up to about 4 GB in all.
     pub max_cards: usize,
     pub max_customers: usize,
     pub max_terminals: usize,
@@ -221,13 +225,35 @@ impl DetectorConfig {
     }
 }
 
-/// One reason for a score, in plain words.
+/// One reason for a score, in plain words, in English and in Hindi.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     /// The feature or rule, e.g. `amount_vs_30d`.
     pub code: String,
     /// For the customer, e.g. "₹4,250.00 is 5 times what you usually spend".
     pub text: String,
+    /// The same in Hindi (Devanagari), e.g. "₹4,250.00 आपके आम ख़र्च का 5
+    /// गुना है"; empty in reasons written before it existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hi: String,
+}
+
+/// The language of a reason's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    Hi,
+}
+
+impl Reason {
+    /// The text in `lang` (English when there is no Hindi text).
+    pub fn text_in(&self, lang: Language) -> &str {
+        match lang {
+            Language::Hi if !self.hi.is_empty() => &self.hi,
+            _ => &self.text,
+        }
+    }
 }
 
 /// The detector's verdict on one authorisation.
@@ -317,6 +343,14 @@ impl<S: Stale> Table<S> {
 
     fn len(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Bytes allocated: the states, their keys and the index (a key, a
+    /// slot and a control byte an entry).
+    fn bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<S>()
+            + self.keys.capacity() * 8
+            + self.index.capacity() * (8 + 4 + 1)
     }
 
     /// The slot of `k`, made by `make` if `k` is new.
@@ -572,6 +606,19 @@ impl Detector {
     /// Cards, customers and terminals currently tracked.
     pub fn tracked(&self) -> (usize, usize, usize) {
         (self.cards.len(), self.customers.len(), self.terminals.len())
+    }
+
+    /// The memory the detector's state holds now, in bytes (the tables'
+    /// allocations and the cities' names): it grows with the cards,
+    /// customers and terminals seen, up to the configured maximum of each.
+    pub fn state_bytes(&self) -> usize {
+        let cities: usize = self
+            .cards
+            .slots
+            .iter()
+            .filter_map(|c| c.place.as_ref()?.city.as_ref().map(String::capacity))
+            .sum();
+        self.customers.bytes() + self.cards.bytes() + self.terminals.bytes() + cities
     }
 
     #[inline]
@@ -858,11 +905,12 @@ impl Detector {
     pub fn explain(&self, event: &CardAuthorisation, obs: &Observation) -> Vec<Reason> {
         let x = &obs.features;
         let mut out: Vec<Reason> = Vec::new();
-        let push = |out: &mut Vec<Reason>, code: &str, text: String| {
+        let push = |out: &mut Vec<Reason>, code: &str, (text, hi): (String, String)| {
             if !out.iter().any(|r| r.code == code || r.text == text) {
                 out.push(Reason {
                     code: code.to_owned(),
                     text,
+                    hi,
                 });
             }
         };
@@ -887,12 +935,13 @@ impl Detector {
         out
     }
 
+    /// A reason's code and its words in English and Hindi.
     fn feature_text(
         &self,
         i: usize,
         event: &CardAuthorisation,
         obs: &Observation,
-    ) -> Option<(&'static str, String)> {
+    ) -> Option<(&'static str, (String, String))> {
         let x = &obs.features;
         let amount = event.amount;
         Some(match i {
@@ -909,50 +958,77 @@ impl Detector {
                 };
                 (
                     "amount_vs_30d",
-                    format!("{amount} is {times} times what you usually spend"),
+                    (
+                        format!("{amount} is {times} times what you usually spend"),
+                        format!("{amount} आपके आम ख़र्च का {times} गुना है"),
+                    ),
                 )
             }
             f::AMOUNT | f::AMOUNT_LOG => (
                 "amount",
-                format!("{amount} is a large amount for this card"),
+                (
+                    format!("{amount} is a large amount for this card"),
+                    format!("इस कार्ड के लिए {amount} बड़ी रक़म है"),
+                ),
             ),
             f::NIGHT if x[f::NIGHT] > 0.0 => {
                 let local = event.at.local_seconds_of_day();
+                let (hh, mm) = (local / 3600, local / 60 % 60);
                 (
                     "night",
-                    format!(
-                        "it was {:02}:{:02} at night, your time",
-                        local / 3600,
-                        local / 60 % 60
+                    (
+                        format!("it was {hh:02}:{mm:02} at night, your time"),
+                        format!("आपके समय से रात के {hh:02}:{mm:02} बजे थे"),
                     ),
                 )
             }
             f::FIRST_MERCHANT if x[i] > 0.0 => (
                 "first_merchant",
-                format!("your first payment at {}", event.merchant),
+                (
+                    format!("your first payment at {}", event.merchant),
+                    format!("{} पर आपका पहला भुगतान", event.merchant),
+                ),
             ),
             f::FIRST_COUNTRY if x[i] > 0.0 => (
                 "first_country",
-                format!("your first payment in {}", country_name(&event.country)),
+                (
+                    format!("your first payment in {}", country_name(&event.country)),
+                    format!("{} में आपका पहला भुगतान", country_name_hi(&event.country)),
+                ),
             ),
             f::FIRST_CURRENCY if x[i] > 0.0 => (
                 "first_currency",
-                format!("your first payment in {}", amount.currency()),
+                (
+                    format!("your first payment in {}", amount.currency()),
+                    format!("{} में आपका पहला भुगतान", amount.currency()),
+                ),
             ),
             f::HIGH_RISK_CNP if x[i] > 0.0 => {
                 let what = anumati_domain::mcc::description(&event.mcc)
                     .map(|d| d.to_lowercase())
                     .unwrap_or_else(|| format!("category {}", event.mcc));
-                ("high_risk_cnp", format!("an online payment to {what}"))
+                (
+                    "high_risk_cnp",
+                    (
+                        format!("an online payment to {what}"),
+                        format!("ऑनलाइन भुगतान, {what} को"),
+                    ),
+                )
             }
             f::CARD_SMALL_CNP_RECENT if x[i] >= 2.0 => ("card_testing", testing_text(&self.cfg, x)),
             f::CUST_N_1H | f::CARD_N_1H if x[i] >= 2.0 => (
                 "velocity_1h",
-                format!("{} payments in the hour before this one", x[i] as u32),
+                (
+                    format!("{} payments in the hour before this one", x[i] as u32),
+                    format!("इससे पहले के एक घंटे में {} भुगतान", x[i] as u32),
+                ),
             ),
             f::CUST_N_24H if x[i] >= 5.0 => (
                 "velocity_24h",
-                format!("{} payments in the 24 hours before this one", x[i] as u32),
+                (
+                    format!("{} payments in the 24 hours before this one", x[i] as u32),
+                    format!("इससे पहले के 24 घंटों में {} भुगतान", x[i] as u32),
+                ),
             ),
             f::TERM_RISK_1D
             | f::TERM_RISK_7D
@@ -964,12 +1040,18 @@ impl Detector {
             {
                 (
                     "terminal_risk",
-                    "other cards were misused at this terminal recently".to_owned(),
+                    (
+                        "other cards were misused at this terminal recently".to_owned(),
+                        "हाल ही में इस टर्मिनल पर दूसरे कार्डों का ग़लत इस्तेमाल हुआ".to_owned(),
+                    ),
                 )
             }
             f::CARD_NOT_PRESENT if x[i] > 0.0 => (
                 "card_not_present",
-                "the card was not present (online or by phone)".to_owned(),
+                (
+                    "the card was not present (online or by phone)".to_owned(),
+                    "कार्ड मौजूद नहीं था (ऑनलाइन या फ़ोन से भुगतान)".to_owned(),
+                ),
             ),
             f::IMPOSSIBLE_TRAVEL if x[i] > 0.0 => ("impossible_travel", travel_text(event, obs)),
             _ => return None,
@@ -999,30 +1081,53 @@ fn with_rules(mut p: f64, cfg: &DetectorConfig, x: &[f64; FEATURES]) -> f64 {
     p.clamp(0.0, 1.0)
 }
 
-fn travel_text(event: &CardAuthorisation, obs: &Observation) -> String {
-    let here = event.city.as_deref().unwrap_or("this place");
+/// Impossible travel in English and Hindi.
+fn travel_text(event: &CardAuthorisation, obs: &Observation) -> (String, String) {
     match &obs.travel {
         Some((km, minutes, before)) => {
-            let when = if *minutes < 90.0 {
-                format!("{} minutes", minutes.round() as i64)
+            let km = km.round() as i64;
+            let (when, when_hi) = if *minutes < 90.0 {
+                let m = minutes.round() as i64;
+                (format!("{m} minutes"), format!("{m} मिनट"))
             } else {
-                format!("{:.1} hours", minutes / 60.0)
+                let h = minutes / 60.0;
+                (format!("{h:.1} hours"), format!("{h:.1} घंटे"))
             };
-            let there = before.as_deref().unwrap_or("where your card was used");
-            format!(
-                "{here} is {} km from {there}, and your card was used there {when} earlier",
-                km.round() as i64
+            let here = event.city.as_deref();
+            let there = before.as_deref();
+            (
+                format!(
+                    "{} is {km} km from {}, and your card was used there {when} earlier",
+                    here.unwrap_or("this place"),
+                    there.unwrap_or("where your card was used")
+                ),
+                format!(
+                    "{} से {km} किमी दूर {} में आपका कार्ड {when_hi} पहले इस्तेमाल हुआ था",
+                    here.unwrap_or("यहाँ"),
+                    there.unwrap_or("किसी और जगह")
+                ),
             )
         }
-        None => format!("your card was used in person far from {here} shortly before"),
+        None => (
+            format!(
+                "your card was used in person far from {} shortly before",
+                event.city.as_deref().unwrap_or("this place")
+            ),
+            format!(
+                "थोड़ी देर पहले आपका कार्ड {} से बहुत दूर, दुकान पर इस्तेमाल हुआ था",
+                event.city.as_deref().unwrap_or("यहाँ")
+            ),
+        ),
     }
 }
 
-fn testing_text(cfg: &DetectorConfig, x: &[f64; FEATURES]) -> String {
-    format!(
-        "{} small online payments on this card in the {} minutes before this one",
-        x[f::CARD_SMALL_CNP_RECENT] as u32,
-        cfg.card_testing_window_secs / 60
+/// Card testing in English and Hindi.
+fn testing_text(cfg: &DetectorConfig, x: &[f64; FEATURES]) -> (String, String) {
+    let n = x[f::CARD_SMALL_CNP_RECENT] as u32;
+    let minutes = cfg.card_testing_window_secs / 60;
+    (
+        format!("{n} small online payments on this card in the {minutes} minutes before this one"),
+        format!("इससे पहले के {minutes} मिनट में इस कार्ड से {n} छोटे ऑनलाइन भुगतान"),
     )
 }
 
@@ -1033,6 +1138,17 @@ fn country_name(code: &str) -> &str {
         "GB" => "the United Kingdom",
         "AE" => "the United Arab Emirates",
         "SG" => "Singapore",
+        other => other,
+    }
+}
+
+fn country_name_hi(code: &str) -> &str {
+    match code {
+        "IN" => "भारत",
+        "US" => "अमेरिका",
+        "GB" => "ब्रिटेन",
+        "AE" => "संयुक्त अरब अमीरात",
+        "SG" => "सिंगापुर",
         other => other,
     }
 }

@@ -13,6 +13,15 @@
 //! - [`metrics`]: AUC ROC, average precision, Card Precision@k.
 //! - [`eval`]: the handbook protocol (train a week, wait a week, test a week).
 //! - [`tsv`]: the compact file format of simulated events and labels.
+//!
+//! Live, one event at a time (what the chat app does for each event the bank
+//! streams): [`CardAuthorisation::from_json`] reads and validates the `v1`
+//! JSON event, [`Detector::assess`] scores and records it and returns the
+//! score, the alert decision and, for alerts, [`Reason`]s in English and
+//! Hindi ([`Reason::text_in`]); late verdicts go to [`Detector::feedback`].
+//! The detector's memory is bounded by [`DetectorConfig`]'s `max_cards`,
+//! `max_customers` and `max_terminals` ([`Detector::state_bytes`] reports
+//! it).
 
 pub mod boost;
 pub mod detector;
@@ -24,6 +33,6 @@ pub mod sim;
 pub mod tsv;
 mod window;
 
-pub use detector::{Assessment, Detector, DetectorConfig, Reason};
+pub use detector::{Assessment, Detector, DetectorConfig, Language, Reason};
 pub use event::{CardAuthorisation, Feedback, Label, Scenario, Timestamp};
 pub use model::Model;

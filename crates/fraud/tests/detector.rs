@@ -2,7 +2,9 @@
 
 use anumati_domain::money::{Currency, Money};
 use anumati_fraud::detector::{feature_index, Observation};
-use anumati_fraud::{CardAuthorisation, Detector, DetectorConfig, Feedback, Model, Timestamp};
+use anumati_fraud::{
+    CardAuthorisation, Detector, DetectorConfig, Feedback, Language, Model, Timestamp,
+};
 
 const IST: i32 = 19_800;
 /// 2026-01-05 00:00 UTC, a Monday.
@@ -141,6 +143,14 @@ fn impossible_travel_only_in_person() {
         "{text}"
     );
     assert!(text.contains("40 minutes earlier"), "{text}");
+    // The same reason in Hindi.
+    let hi = a.reasons[0].text_in(Language::Hi);
+    assert!(
+        hi.contains("Delhi से 11") && hi.contains("किमी दूर Mumbai में"),
+        "{hi}"
+    );
+    assert!(hi.contains("40 मिनट पहले"), "{hi}");
+    assert_eq!(a.reasons[0].text_in(Language::En), text);
     // A day later, back in Mumbai: a plane could do that.
     let home = d.observe(&Ev::new(T0 + 34 * HOUR, 500).0);
     assert_eq!(feature(&home, "impossible_travel"), 0.0);
@@ -329,6 +339,9 @@ fn state_is_bounded() {
         let (cards, customers, terminals) = d.tracked();
         assert!(cards <= 100 && customers <= 100 && terminals <= 100);
     }
+    // The memory stays within the bound: 100 of each, whatever came before.
+    let bytes = d.state_bytes();
+    assert!(bytes > 0 && bytes < 100 * 4 * 1024, "{bytes} bytes");
     // The most recent card is still known.
     let e = Ev::new(T0 + 50_001, 100)
         .card("card-4999", "cust-4999")
@@ -368,4 +381,50 @@ fn the_bank_configures_thresholds() {
             .0,
     );
     assert!(!a.alert && a.reasons.is_empty(), "{a:?}");
+}
+
+#[test]
+fn one_live_event_as_json_gets_a_score_and_reasons_in_english_and_hindi() {
+    // What the chat app does for each event the bank streams.
+    let mut d = detector();
+    for day in 0..20 {
+        d.assess(&Ev::new(T0 + day * DAY + 12 * HOUR, 400).0);
+    }
+    let line = r#"{"v":1,"id":"a-1","card":"card-1","customer":"cust-1","amount":{"amount":"9999.00","currency":"INR"},"merchant":"m-far","mcc":"5732","terminal":"t-far","card_present":true,"country":"IN","at":"2026-01-25T02:14:05+05:30"}"#;
+    let event = CardAuthorisation::from_json(line).unwrap();
+    let a = d.assess(&event);
+    assert!(a.alert, "{a:?}");
+    assert!((0.5..=1.0).contains(&a.score));
+    let codes: Vec<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
+    assert!(codes.contains(&"amount_vs_30d"), "{codes:?}");
+    assert!(codes.contains(&"night"), "{codes:?}");
+    for r in &a.reasons {
+        assert!(!r.text.is_empty());
+        assert!(
+            r.hi.chars().any(|c| ('\u{0900}'..='\u{097f}').contains(&c)),
+            "not in Devanagari: {:?}",
+            r.hi
+        );
+    }
+    let night = a.reasons.iter().find(|r| r.code == "night").unwrap();
+    assert_eq!(night.text, "it was 02:14 at night, your time");
+    assert_eq!(night.text_in(Language::Hi), "आपके समय से रात के 02:14 बजे थे");
+    let usual = a
+        .reasons
+        .iter()
+        .find(|r| r.code == "amount_vs_30d")
+        .unwrap();
+    assert_eq!(
+        usual.text_in(Language::Hi),
+        "₹9,999.00 आपके आम ख़र्च का 25 गुना है"
+    );
+    // The verdict as JSON carries both.
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(
+        json.contains(r#""hi":"आपके समय से रात के 02:14 बजे थे""#),
+        "{json}"
+    );
+    // Not JSON of version 1: refused, the detector unchanged.
+    let v2 = line.replace(r#""v":1"#, r#""v":2"#);
+    assert!(CardAuthorisation::from_json(&v2).is_err());
 }
