@@ -583,10 +583,19 @@ pub struct CamtReader<R> {
     leaf: u128,
     /// Open elements whose local names hold a `:` (`<a:b:Name>`).
     colons: usize,
+    /// The namespace prefix with its `:` that the fast path reads (the
+    /// first one it met), and its length (0: none yet).
+    prefix: u128,
+    prefix_len: usize,
     /// The segments read ([`Segment`]), the last one matched or
     /// recorded, and the one being recorded.
     segments: Vec<Segment>,
+    /// The segments by [`segment_bucket`] (64 buckets).
+    buckets: Vec<Vec<u32>>,
     seg_ops: Vec<Op>,
+    /// Searches among all segments, and segments replayed.
+    seg_scans: u64,
+    seg_replayed: u64,
     cur: u32,
     /// The open elements are as segment `cur` left them (nothing else
     /// read since, but its tail leaf).
@@ -716,6 +725,17 @@ struct Recording {
 
 const NO_SEGMENT: u32 = u32::MAX;
 
+/// The bucket of [`CamtReader::buckets`] for segments that start with
+/// `b[at..at + 7]` (the leaf's end tag and what follows, at least `</X><Y>`)
+/// where `depth` elements are open.
+fn segment_bucket(b: &[u8], at: usize, depth: usize) -> Option<usize> {
+    let head = b.get(at..at + 7)?;
+    let mut a = [0u8; 8];
+    a[..7].copy_from_slice(head);
+    let x = (u64::from_le_bytes(a) ^ ((depth as u64) << 56)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    Some((x >> 58) as usize)
+}
+
 /// `b[at..at + s.len()] == s`, sixteen bytes at a time.
 #[inline]
 fn same_bytes(b: &[u8], at: usize, s: &[u8]) -> bool {
@@ -743,8 +763,9 @@ fn same_bytes(b: &[u8], at: usize, s: &[u8]) -> bool {
 }
 /// At most this many segments are kept (memory stays flat), of at most
 /// [`MAX_SEGMENT_BYTES`] each.
-const MAX_SEGMENTS: usize = 256;
+const MAX_SEGMENTS: usize = 128;
 const MAX_SEGMENT_BYTES: usize = 4096;
+const MAX_SEGMENT_OPS: usize = 256;
 
 /// A start tag the fast path has read, `<Name>` or `<Name Ccy="XYZ">`, and
 /// what it means in the parent state it was read in.
@@ -755,7 +776,7 @@ struct TagEntry {
     key: u128,
     /// The tag's length, 0 for an empty slot.
     len: usize,
-    /// The name's length.
+    /// The name's length, with its prefix.
     n: u8,
     state: u8,
     parent: u8,
@@ -917,8 +938,13 @@ impl<R: BufRead> CamtReader<R> {
             bank_code: Default::default(),
             leaf: LONG,
             colons: 0,
+            prefix: 0,
+            prefix_len: 0,
             segments: Vec::new(),
+            buckets: vec![Vec::new(); 64],
             seg_ops: Vec::new(),
+            seg_scans: 0,
+            seg_replayed: 0,
             fresh: false,
             cur: NO_SEGMENT,
             rec: None,
@@ -1120,15 +1146,24 @@ impl<R: BufRead> CamtReader<R> {
                 return Ok(());
             };
             if c == b'/' {
-                // The end tag of the innermost element, without a prefix.
+                // The end tag of the innermost element, without a prefix
+                // or with the one the fast path knows.
                 let top = match self.keys.last() {
                     Some(&k) if k != LONG => k,
                     _ => return Ok(()),
                 };
                 let n = (top >> 120) as usize;
-                let Some(w) = load16(b, p + 2) else {
+                let Some(mut w) = load16(b, p + 2) else {
                     return Ok(());
                 };
+                let mut p = p;
+                if self.prefix_len != 0 && (w ^ self.prefix) & KEY_MASK[self.prefix_len] == 0 {
+                    p += self.prefix_len;
+                    let Some(x) = load16(b, p + 2) else {
+                        return Ok(());
+                    };
+                    w = x;
+                }
                 // A local name with a `:` (`<a:b:Name>`) would match the
                 // whole end tag's name instead of its local part: with one
                 // open, end tags go the general way.
@@ -1149,6 +1184,9 @@ impl<R: BufRead> CamtReader<R> {
                         r.min_depth = d - 1;
                     }
                     r.ops.push(if other { Op::Pop } else { Op::End });
+                    if r.ops.len() > MAX_SEGMENT_OPS {
+                        self.rec = None;
+                    }
                 }
                 if other {
                     self.keys.pop();
@@ -1189,8 +1227,13 @@ impl<R: BufRead> CamtReader<R> {
                 (n, e.key, e.state, i..after - 1, after)
             } else {
                 // The name: up to the first byte that may end it,
-                // within 16 bytes (no prefix: a `:` ends the fast path).
-                let from = p + 1;
+                // within 16 bytes, after the prefix the fast path knows
+                // (any other `:` ends the fast path, and the first prefix
+                // seen becomes the one it knows).
+                let mut from = p + 1;
+                if self.prefix_len != 0 && (t >> 8 ^ self.prefix) & KEY_MASK[self.prefix_len] == 0 {
+                    from += self.prefix_len;
+                }
                 let Some(w) = load16(b, from) else {
                     return Ok(());
                 };
@@ -1208,7 +1251,16 @@ impl<R: BufRead> CamtReader<R> {
                     return Ok(());
                 }
                 let i = from + n;
+                if b[i] == b':' {
+                    if self.prefix_len == 0 && from == p + 1 && n < 15 {
+                        self.prefix_len = n + 1;
+                        self.prefix = w & KEY_MASK[n + 1];
+                    }
+                    return Ok(());
+                }
                 let key = (w & KEY_MASK[n]) | ((n as u128) << 120);
+                // From here on `n` counts the prefix too.
+                let n = i - (p + 1);
                 let (attrs, after) = match b[i] {
                     b'>' => (i..i, i + 1),
                     b'/' if b.get(i + 1) == Some(&b'>') => {
@@ -1240,12 +1292,14 @@ impl<R: BufRead> CamtReader<R> {
                 }
                 (n, key, state, attrs, after)
             };
-            // A leaf: text without markup, then its own end tag.
+            // A leaf: text without markup, then its own end tag (the same
+            // name, prefix and all).
             if let Some(lt) = find(&b[after..], b'<').map(|q| after + q) {
                 let gt = lt + 2 + n;
-                if b.get(gt) == Some(&b'>')
+                if n <= 15
+                    && b.get(gt) == Some(&b'>')
                     && b[lt + 1] == b'/'
-                    && load16(b, lt + 2).is_some_and(|e| (e ^ key) & KEY_MASK[n] == 0)
+                    && load16(b, lt + 2).is_some_and(|e| (e ^ (t >> 8)) & KEY_MASK[n] == 0)
                 {
                     let mut start = after;
                     let mut end = lt;
@@ -1285,6 +1339,9 @@ impl<R: BufRead> CamtReader<R> {
                         };
                         self.finish_segment(r, after, tail);
                     }
+                    if !self.segments_pay() {
+                        continue;
+                    }
                     if let Some(id) = self.match_segment(lt) {
                         self.replay(id, lt)?;
                         continue;
@@ -1311,6 +1368,9 @@ impl<R: BufRead> CamtReader<R> {
                     ccy: self.ccy,
                     container: st::KIND[usize::from(state & 127)] == st::CONTAINER,
                 });
+                if r.ops.len() > MAX_SEGMENT_OPS {
+                    self.rec = None;
+                }
             }
         }
     }
@@ -1326,7 +1386,13 @@ impl<R: BufRead> CamtReader<R> {
             expect.push((self.keys[i], self.states[i]));
         }
         let bytes = &self.xml.buf[r.start..end];
-        let found = self.segments.iter().position(|s| {
+        let Some(bucket) = segment_bucket(bytes, 0, r.depth) else {
+            self.cur = NO_SEGMENT;
+            self.fresh = false;
+            return;
+        };
+        let found = self.buckets[bucket].iter().copied().find(|&i| {
+            let s = &self.segments[i as usize];
             s.depth == r.depth
                 && s.bytes == bytes
                 && s.expect == expect
@@ -1334,8 +1400,9 @@ impl<R: BufRead> CamtReader<R> {
                 && self.seg_ops[s.ops.clone()] == r.ops[..]
         });
         let id = match found {
-            Some(i) => i as u32,
+            Some(i) => i,
             None if self.segments.len() < MAX_SEGMENTS && bytes.len() <= MAX_SEGMENT_BYTES => {
+                self.buckets[bucket].push(self.segments.len() as u32);
                 let start = self.seg_ops.len();
                 self.seg_ops.extend_from_slice(&r.ops);
                 self.segments.push(Segment {
@@ -1401,9 +1468,27 @@ impl<R: BufRead> CamtReader<R> {
     /// one read after the current one.
     #[cold]
     fn scan_segments(&mut self, at: usize) -> Option<u32> {
-        let id = self.segments.iter().position(|s| self.fits(s, at))? as u32;
+        let found =
+            segment_bucket(&self.xml.buf[..self.xml.len], at, self.keys.len()).and_then(|k| {
+                self.buckets[k]
+                    .iter()
+                    .copied()
+                    .find(|&i| self.fits(&self.segments[i as usize], at))
+            });
+        self.seg_scans += 1;
+        let id = found?;
         self.link(id);
         Some(id)
+    }
+
+    /// Whether looking for and recording segments still pays: in a file
+    /// whose markup does not repeat (or not in the same order), segments
+    /// are searched for more than replayed, and after a few hundred
+    /// searches more than an eighth of the segments replayed the fast path
+    /// reads on alone.
+    #[inline]
+    fn segments_pay(&self) -> bool {
+        self.seg_scans <= 256 + self.seg_replayed / 8
     }
 
     /// Whether segment `s` starts at `at` with the open elements it expects.
@@ -1461,6 +1546,7 @@ impl<R: BufRead> CamtReader<R> {
             }
             self.cur = id;
             self.fresh = true;
+            self.seg_replayed += 1;
             // The tail leaf's text, and the segment after it.
             let lt = text_end(&self.xml.buf[..self.xml.len], after);
             let Some(((lt, plain), n)) =

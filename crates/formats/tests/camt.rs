@@ -401,7 +401,20 @@ fn repeated_entries_read_the_same_as_token_by_token() {
         parsed.statements[1].transactions[39].description,
         "Invoice 39"
     );
-    let at = doc.match_indices("<Ntry>").nth(30).unwrap().0;
+    changed_entries_read_the_same(&doc, "");
+    changed_entries_read_the_same(&prefixed(&doc, "ns:"), "ns:");
+}
+
+/// Makes each change of [`repeated_entries_read_the_same_as_token_by_token`]
+/// in the 31st entry of `doc` (whose names have `prefix`).
+fn changed_entries_read_the_same(doc: &str, prefix: &str) {
+    let at = doc
+        .match_indices("Ntry>")
+        .filter(|(i, _)| doc[..*i].ends_with('<') || doc[..*i].ends_with("ns:"))
+        .nth(30)
+        .unwrap()
+        .0;
+    let at = doc[..at].rfind('<').unwrap();
     let (head, tail) = doc.split_at(at);
     let changes: &[(&str, &str)] = &[
         ("</Nm>", "</Nn>"),
@@ -428,7 +441,8 @@ fn repeated_entries_read_the_same_as_token_by_token() {
         ),
     ];
     for (from, to) in changes {
-        let changed = format!("{head}{}", tail.replacen(from, to, 1));
+        let (from, to) = (prefixed(from, prefix), prefixed(to, prefix));
+        let changed = format!("{head}{}", tail.replacen(&from, &to, 1));
         let want = format!(
             "{:?}",
             anumati_formats::camt::parse(
