@@ -6,15 +6,21 @@
 //! file again skips every entry. A statement's account is found by its
 //! number among the customer's accounts, or opened for them (a current
 //! account whose opening balance is the statement's) when it is new.
+//!
+//! A statement's new lines are posted to the ledger as one `statement`
+//! journal entry (`je_<its first new line's id>`, at the time of the import):
+//! the sum of the lines on the account against clearing. Every line names it
+//! in `entry_id` ([`crate::ledger::StatementEntries`]).
 
 use std::collections::HashMap;
 
-use anumati_domain::{Category, CustomerId};
+use anumati_domain::{Category, CustomerId, TransactionKind};
 use anumati_formats::Statement;
 use jiff::Timestamp;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::ledger::{LedgerError, StatementEntries};
 use crate::store::{BankStore, StoreError};
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
@@ -37,8 +43,20 @@ pub enum ImportError {
     },
     #[error("entry amount {0} is not in the statement's currency")]
     EntryCurrency(String),
+    #[error("the statement's amounts overflow")]
+    Overflow,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<LedgerError> for ImportError {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Store(e) => ImportError::Store(e),
+            LedgerError::Overflow => ImportError::Overflow,
+            e => ImportError::Store(StoreError::Corrupt(e.to_string())),
+        }
+    }
 }
 
 impl From<sqlx::Error> for ImportError {
@@ -137,6 +155,9 @@ impl BankStore {
                     id
                 }
             };
+            // The statement's fresh lines, posted as one journal entry.
+            let mut ledger = StatementEntries::default();
+            let mut ledger_entry = None;
             for entry in &statement.transactions {
                 if entry.amount.currency() != statement.currency {
                     return Err(ImportError::EntryCurrency(entry.amount.to_string()));
@@ -162,14 +183,29 @@ impl BankStore {
                     continue;
                 }
                 let incoming = entry.amount.minor() > 0;
+                let kind = if incoming {
+                    TransactionKind::TransferIn
+                } else {
+                    TransactionKind::TransferOut
+                };
                 let booked_at = entry
                     .booking_date
                     .to_zoned(jiff::tz::TimeZone::UTC)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?
                     .timestamp();
+                let journal = *ledger_entry
+                    .get_or_insert_with(|| ledger.entry(format!("je_{transaction_id}")));
+                ledger.line(
+                    journal,
+                    &account_id,
+                    kind,
+                    entry.amount.minor(),
+                    entry.amount.currency(),
+                    now.as_second(),
+                )?;
                 sqlx::query(
-                    "INSERT INTO transactions (id, account_id, booked_at, value_date, amount_minor, currency, kind, channel, description, counterparty, category)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, 'transfer', ?, ?, ?)",
+                    "INSERT INTO transactions (id, account_id, booked_at, value_date, amount_minor, currency, kind, channel, description, counterparty, category, entry_id)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, 'transfer', ?, ?, ?, ?)",
                 )
                 .bind(&transaction_id)
                 .bind(&account_id)
@@ -177,14 +213,16 @@ impl BankStore {
                 .bind(entry.value_date.to_string())
                 .bind(entry.amount.minor())
                 .bind(entry.amount.currency().code())
-                .bind(if incoming { "transfer_in" } else { "transfer_out" })
+                .bind(kind.as_str())
                 .bind(&entry.description)
                 .bind(&entry.counterparty)
                 .bind(Category::Transfers.as_str())
+                .bind(ledger.id(journal))
                 .execute(&mut *tx)
                 .await?;
                 report.imported += 1;
             }
+            ledger.write(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(report)

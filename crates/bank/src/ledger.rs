@@ -9,10 +9,23 @@
 //!
 //! The bank's own side of every movement goes to an internal account
 //! (`int_<purpose>_<CUR>`: `opening`, `card_settlement`, `clearing`, `fees`).
-//! Statement lines written by code that knows nothing of the ledger (the
-//! simulator, statement imports) are balanced by a trigger against clearing
-//! or card settlement (migration `0005_ledger_payments.sql`), so every writer
-//! leaves the ledger balanced.
+//!
+//! Every statement line (`transactions`) belongs to one journal entry, and
+//! the entry's `kind` says where the line came from: `statement` for lines
+//! the bank took from outside its payment engine (the simulator's history,
+//! imported statement files), anything else (`transfer`, `outbound`,
+//! `return`, `card_capture`) for lines a payment or card capture wrote with
+//! its entry. The simulator and the importer post their lines in summary
+//! ([`StatementEntries`]): one `statement` entry per customer and month (an
+//! import: per statement), with one posting per customer account (the sum of
+//! its lines in the entry) and one per internal account (clearing, or card
+//! settlement for card payments) that balances them; each line names its
+//! entry in `entry_id`. The lines stay the detail, the postings carry the
+//! money, and [`BankStore::verify_ledger`] checks that on every customer
+//! account each entry's postings equal its lines. A line written with no
+//! `entry_id` at all (by any other writer) still becomes its own `statement`
+//! entry (id = the line's id) through the trigger of migration
+//! `0005_ledger_payments.sql`, so every writer leaves the ledger balanced.
 //!
 //! Writers that must read a balance and then post (a transfer, an
 //! authorisation) take the store's in-process write gate and open the
@@ -219,6 +232,216 @@ pub(crate) async fn insert_statement_line(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Statement lines posted to the ledger in summary, written in bulk.
+///
+/// A writer of statement lines (the simulator, the statement importer) opens
+/// an entry per group of lines ([`StatementEntries::entry`]), adds every line
+/// to it ([`StatementEntries::line`]) and stores each line with the entry's
+/// id in `entry_id`; [`StatementEntries::write`] then writes the `statement`
+/// journal entries and their postings with a few multi-row `INSERT`s, in the
+/// writer's transaction. An entry posts, per customer account, the sum of its
+/// lines on that account, and against it, per internal account, the sum of
+/// the lines it balances (card payments against card settlement, everything
+/// else against clearing): it balances by construction.
+#[derive(Debug, Default)]
+pub(crate) struct StatementEntries {
+    entries: Vec<SummaryEntry>,
+    postings: usize,
+}
+
+#[derive(Debug)]
+struct SummaryEntry {
+    id: String,
+    at: i64,
+    postings: Vec<SummaryPosting>,
+}
+
+#[derive(Debug)]
+struct SummaryPosting {
+    account: SummaryAccount,
+    amount: i64,
+    currency: Currency,
+}
+
+#[derive(Debug)]
+enum SummaryAccount {
+    Customer(String),
+    Internal(Internal),
+}
+
+#[derive(Clone, Copy)]
+enum AccountRef<'a> {
+    Customer(&'a str),
+    Internal(Internal),
+}
+
+/// Adds `amount` to the posting on `account` in `currency`, or appends one;
+/// returns how many postings were appended (0 or 1). Entries post to few
+/// accounts: a linear search is cheaper than hashing.
+fn add_posting(
+    postings: &mut Vec<SummaryPosting>,
+    account: AccountRef<'_>,
+    amount: i64,
+    currency: Currency,
+) -> Result<usize, LedgerError> {
+    let same = |p: &SummaryPosting| {
+        p.currency == currency
+            && match (&p.account, account) {
+                (SummaryAccount::Customer(a), AccountRef::Customer(b)) => a == b,
+                (SummaryAccount::Internal(a), AccountRef::Internal(b)) => *a == b,
+                _ => false,
+            }
+    };
+    if let Some(p) = postings.iter_mut().find(|p| same(p)) {
+        p.amount = p.amount.checked_add(amount).ok_or(LedgerError::Overflow)?;
+        return Ok(0);
+    }
+    postings.push(SummaryPosting {
+        account: match account {
+            AccountRef::Customer(a) => SummaryAccount::Customer(a.to_owned()),
+            AccountRef::Internal(i) => SummaryAccount::Internal(i),
+        },
+        amount,
+        currency,
+    });
+    Ok(1)
+}
+
+/// Rows per multi-row `INSERT` (4 columns: far below SQLite's 32,766 parameters).
+const SUMMARY_ROWS_PER_INSERT: usize = 1_000;
+
+impl StatementEntries {
+    /// Opens an entry and returns its handle for [`Self::line`].
+    pub fn entry(&mut self, id: String) -> usize {
+        self.entries.push(SummaryEntry {
+            id,
+            at: i64::MIN,
+            postings: Vec::new(),
+        });
+        self.entries.len() - 1
+    }
+
+    /// The id of entry `entry`, to store in its lines' `entry_id`.
+    pub fn id(&self, entry: usize) -> &str {
+        &self.entries[entry].id
+    }
+
+    /// Adds a statement line of `amount_minor` (in `currency`, the
+    /// account's) on customer `account`, booked at `at` (Unix seconds), to
+    /// `entry`. The entry's time is its latest line's.
+    pub fn line(
+        &mut self,
+        entry: usize,
+        account: &str,
+        kind: TransactionKind,
+        amount_minor: i64,
+        currency: Currency,
+        at: i64,
+    ) -> Result<(), LedgerError> {
+        let internal = if kind == TransactionKind::CardPayment {
+            Internal::CardSettlement
+        } else {
+            Internal::Clearing
+        };
+        let neg = amount_minor.checked_neg().ok_or(LedgerError::Overflow)?;
+        let e = &mut self.entries[entry];
+        e.at = e.at.max(at);
+        let mut added = add_posting(
+            &mut e.postings,
+            AccountRef::Customer(account),
+            amount_minor,
+            currency,
+        )?;
+        added += add_posting(
+            &mut e.postings,
+            AccountRef::Internal(internal),
+            neg,
+            currency,
+        )?;
+        self.postings += added;
+        Ok(())
+    }
+
+    /// Writes the journal entries that have lines, their postings and any
+    /// internal account they post to, inside the caller's transaction.
+    pub async fn write(&self, conn: &mut SqliteConnection) -> Result<(), LedgerError> {
+        let mut internals: Vec<(Internal, Currency)> = Vec::new();
+        for p in self.entries.iter().flat_map(|e| &e.postings) {
+            if let SummaryAccount::Internal(i) = p.account {
+                if !internals.contains(&(i, p.currency)) {
+                    internals.push((i, p.currency));
+                }
+            }
+        }
+        for (internal, currency) in internals {
+            sqlx::query(
+                "INSERT INTO internal_accounts (id, purpose, currency) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(internal.account_id(currency))
+            .bind(internal.purpose())
+            .bind(currency.code())
+            .execute(&mut *conn)
+            .await?;
+        }
+        let entries: Vec<&SummaryEntry> = self
+            .entries
+            .iter()
+            .filter(|e| !e.postings.is_empty())
+            .collect();
+        for chunk in entries.chunks(SUMMARY_ROWS_PER_INSERT) {
+            let sql = values_sql(
+                "INSERT INTO journal_entries (id, at, kind)",
+                "(?, ?, 'statement')",
+                chunk.len(),
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                q = q.bind(e.id.as_str()).bind(e.at);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        let rows: Vec<(&str, &SummaryPosting)> = entries
+            .iter()
+            .flat_map(|e| e.postings.iter().map(move |p| (e.id.as_str(), p)))
+            .collect();
+        for chunk in rows.chunks(SUMMARY_ROWS_PER_INSERT) {
+            let sql = values_sql(
+                "INSERT INTO postings (entry_id, account_id, amount_minor, currency)",
+                "(?, ?, ?, ?)",
+                chunk.len(),
+            );
+            let mut q = sqlx::query(&sql);
+            for &(entry, p) in chunk {
+                let account = match &p.account {
+                    SummaryAccount::Customer(a) => a.clone(),
+                    SummaryAccount::Internal(i) => i.account_id(p.currency),
+                };
+                q = q
+                    .bind(entry)
+                    .bind(account)
+                    .bind(p.amount)
+                    .bind(p.currency.code());
+            }
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// `<head> VALUES <tuple>,<tuple>,…` with `rows` tuples.
+fn values_sql(head: &str, tuple: &str, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + 8 + rows * (tuple.len() + 1));
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(tuple);
+    }
+    sql
 }
 
 /// A customer account as the ledger sees it at one moment.
@@ -489,9 +712,11 @@ impl BankStore {
     ///
     /// - every journal entry has at least two postings and sums to zero per currency;
     /// - every posting is on a known account, in that account's currency;
-    /// - every statement line belongs to a journal entry, and each customer
-    ///   account's statement (opening balance plus its lines) equals the sum
-    ///   of its postings, so the balance is the sum of the postings;
+    /// - every statement line belongs to a journal entry; on every customer
+    ///   account, each entry's postings (but an opening balance's) equal the
+    ///   entry's lines there; and each customer account's statement (opening
+    ///   balance plus its lines) equals the sum of its postings, so the
+    ///   balance is the sum of the postings;
     /// - no customer account's available balance is below minus its limit;
     /// - every executed payment was applied exactly once: its consent is
     ///   consumed, its entry exists and moves exactly its amount (and fee)
@@ -544,6 +769,17 @@ impl BankStore {
                 "statement line without a journal entry",
                 "SELECT t.id FROM transactions t
                  WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.id = COALESCE(t.entry_id, t.id))",
+            ),
+            (
+                "statement lines differ from their journal entry's postings",
+                "SELECT k || ' ' || account_id || ' lines - postings ' || SUM(s) FROM (
+                     SELECT COALESCE(entry_id, id) AS k, account_id, amount_minor AS s FROM transactions
+                     UNION ALL
+                     SELECT p.entry_id, p.account_id, -p.amount_minor FROM postings p
+                     JOIN accounts a ON a.id = p.account_id
+                     JOIN journal_entries e ON e.id = p.entry_id
+                     WHERE e.kind <> 'opening')
+                 GROUP BY k, account_id HAVING SUM(s) <> 0",
             ),
             (
                 "statement does not equal the sum of postings",

@@ -198,7 +198,45 @@ async fn the_backfill_balances_every_existing_line_and_keeps_every_balance() {
     let pool = anumati_store::open_sqlite(&dir.0.join("bank.db"), &before)
         .await
         .unwrap();
-    sim::populate(&pool, &PARAMS, "x", &|_| {}).await.unwrap();
+    // The simulator writes the ledger now: simulate a current bank and copy
+    // everything but the ledger into the old one.
+    let sim_path = dir.0.join("sim.db");
+    let current = anumati_store::open_sqlite(&sim_path, &anumati_bank::store::MIGRATOR)
+        .await
+        .unwrap();
+    sim::populate(&current, &PARAMS, "x", &|_| {})
+        .await
+        .unwrap();
+    current.close().await;
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("ATTACH DATABASE ? AS sim")
+        .bind(sim_path.to_str().unwrap())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    for (table, columns) in [
+        ("meta", "key, value"),
+        ("customers", "id, login, password_hash, name, city, country, time_zone"),
+        ("merchants", "id, name, mcc, city, country, online"),
+        ("accounts", "id, customer_id, kind, number, currency, limit_minor, opening_balance_minor, opened_on"),
+        ("cards", "id, account_id, kind, masked_pan, network, status"),
+        (
+            "transactions",
+            "id, account_id, booked_at, value_date, amount_minor, currency, kind, channel, description, merchant_id, city, country, card_id, counterparty, category",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "INSERT INTO main.{table} ({columns}) SELECT {columns} FROM sim.{table}"
+        ))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    sqlx::query("DETACH DATABASE sim")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
     let old: Vec<(String, i64)> = sqlx::query_as(
         "SELECT a.id, a.opening_balance_minor + COALESCE((SELECT SUM(amount_minor) FROM transactions t WHERE t.account_id = a.id), 0)
          FROM accounts a ORDER BY a.id",
@@ -314,7 +352,8 @@ async fn an_internal_payment_needs_the_code_and_moves_money_exactly_once() {
 
     // Both statements show it.
     let lines: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT account_id, amount_minor FROM transactions WHERE entry_id IS NOT NULL ORDER BY amount_minor",
+        "SELECT account_id, amount_minor FROM transactions
+         WHERE entry_id IN (SELECT id FROM journal_entries WHERE kind <> 'statement') ORDER BY amount_minor",
     )
     .fetch_all(bank.store.pool())
     .await
@@ -422,7 +461,8 @@ async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body() 
     assert_eq!(p1, p2);
     assert_eq!(bank.booked(&payer_acc).await, before - 300);
     let payee_lines: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM transactions WHERE account_id = ? AND entry_id IS NOT NULL",
+        "SELECT COUNT(*) FROM transactions
+         WHERE account_id = ? AND entry_id IN (SELECT id FROM journal_entries WHERE kind <> 'statement')",
     )
     .bind(payee_acc.id.as_str())
     .fetch_one(bank.store.pool())

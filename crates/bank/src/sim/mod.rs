@@ -35,6 +35,16 @@
 //!   scale with the customer's income; payments a customer cannot afford are
 //!   not made, so no deposit balance goes below zero and no credit card
 //!   beyond its limit.
+//! - **Ledger**: each account's opening balance is a journal entry (by the
+//!   trigger on `accounts`), and each customer's lines of one month (of
+//!   their local value date) are one `statement` journal entry,
+//!   `je_<customer>_<YYYY-MM>`, named by the lines' `entry_id`: per account
+//!   the sum of its lines, against card settlement (card payments) and
+//!   clearing (the rest). About 13 journal entries and 48 postings per
+//!   customer-year, opening balances included, for some 340 lines; one
+//!   entry and two postings per line (the trigger's way) made the database
+//!   twice as large and simulating 2.5 times slower (BENCHMARKS.md)
+//!   ([`crate::ledger::StatementEntries`]).
 //! - **Times**: `booked_at` is a Unix second at a local time of day that
 //!   suits the payment (salaries early morning, restaurants at lunch or in
 //!   the evening); `value_date` is the customer's local date of `booked_at`
@@ -58,10 +68,11 @@
 //! repayments). Customers are generated on a blocking thread one batch
 //! (500 customers) ahead of the writer; each batch is written in one database
 //! transaction with multi-row `INSERT`s whose full-size statements are
-//! prepared once and reused. On two cores, 10,000 customers × 12 months
-//! (3.4 million transactions, about 780 MB) take about 15 s in release
-//! builds; 100,000 × 12 (34 million, about 7.8 GB) about 3 minutes
-//! (`cargo run --release -p anumati-bank --example simulate`).
+//! prepared once and reused; the batch's journal entries and postings are
+//! summed in memory and written the same way. 10,000 customers × 12 months
+//! (3.4 million transactions, about 920 MB with the ledger) take about 31 s
+//! of CPU in release builds (`cargo run --release -p anumati-bank --example
+//! simulate`; figures in BENCHMARKS.md).
 
 mod catalog;
 mod gen;
@@ -73,8 +84,12 @@ use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteConnection};
 use sqlx::{Connection, Sqlite, SqlitePool};
 
+use anumati_domain::Currency;
 use catalog::CATALOG;
 use gen::{Customer, World};
+
+use crate::ledger::{LedgerError, StatementEntries};
+use crate::store::StoreError;
 
 /// What to simulate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -423,28 +438,69 @@ impl Writer {
         .await
     }
 
+    /// The customers' statement lines, and the ledger's `statement` journal
+    /// entries for them: one per customer and month (of the line's local
+    /// value date), `je_<customer>_<YYYY-MM>`, posting the sum of the month's
+    /// lines per account against clearing and card settlement
+    /// ([`StatementEntries`]).
     async fn transactions(
         &mut self,
         conn: &mut SqliteConnection,
         customers: &[Customer],
         world: &World,
     ) -> Result<(), sqlx::Error> {
-        let rows: Vec<(&Customer, &gen::TxnRow, &str)> = customers
+        let mut entries = StatementEntries::default();
+        let mut line_entries: Vec<usize> = Vec::new();
+        for c in customers {
+            let currency = Currency::new(c.currency)
+                .map_err(|e| sqlx::Error::InvalidArgument(format!("currency: {e}")))?;
+            // (month, entry) of this customer's entries opened so far.
+            let mut months: Vec<(&str, usize)> = Vec::new();
+            for t in &c.txns {
+                let month = &world.days[t.day].iso[..7];
+                let entry = match months.iter().find(|(m, _)| *m == month) {
+                    Some(&(_, entry)) => entry,
+                    None => {
+                        let entry = entries.entry(format!("je_{}_{month}", c.id));
+                        months.push((month, entry));
+                        entry
+                    }
+                };
+                entries
+                    .line(
+                        entry,
+                        &c.accounts[t.account].id,
+                        t.kind,
+                        t.amount,
+                        currency,
+                        t.booked_at,
+                    )
+                    .map_err(|e| sqlx::Error::InvalidArgument(format!("ledger: {e}")))?;
+                line_entries.push(entry);
+            }
+        }
+        entries.write(conn).await.map_err(|e| match e {
+            LedgerError::Store(StoreError::Database(e)) => e,
+            e => sqlx::Error::InvalidArgument(format!("ledger: {e}")),
+        })?;
+        let rows: Vec<(&Customer, &gen::TxnRow, &str, &str)> = customers
             .iter()
             .flat_map(|c| {
                 c.txns
                     .iter()
                     .map(move |t| (c, t, world.days[t.day].iso.as_str()))
             })
+            .zip(&line_entries)
+            .map(|((c, t, value_date), &entry)| (c, t, value_date, entries.id(entry)))
             .collect();
         insert_rows(
             conn,
             &mut self.sql,
             "INSERT INTO transactions (id, account_id, booked_at, value_date, amount_minor, currency, kind, channel, \
-             description, merchant_id, city, country, card_id, counterparty, category)",
-            15,
+             description, merchant_id, city, country, card_id, counterparty, category, entry_id)",
+            16,
             &rows,
-            |q, &(c, t, value_date)| {
+            |q, &(c, t, value_date, entry)| {
                 let merchant = t.merchant.map(|m| &CATALOG.merchants[m as usize]);
                 q.bind(t.id.as_str())
                     .bind(c.accounts[t.account].id.as_str())
@@ -461,6 +517,7 @@ impl Writer {
                     .bind(t.card.map(|k| c.cards[k].id.as_str()))
                     .bind(t.counterparty.as_deref())
                     .bind(t.category.as_str())
+                    .bind(entry)
             },
         )
         .await
