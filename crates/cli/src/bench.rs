@@ -139,6 +139,11 @@ pub async fn chat(
 pub(crate) struct Latencies(Vec<Duration>);
 
 impl Latencies {
+    pub(crate) fn from_unsorted(mut all: Vec<Duration>) -> Latencies {
+        all.sort();
+        Latencies(all)
+    }
+
     /// The `p`th percentile in milliseconds (100: the largest); 0 when empty.
     pub(crate) fn ms(&self, p: usize) -> f64 {
         let n = self.0.len();

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_channels;
 pub mod config;
+pub mod live;
 pub mod system;
 
 pub use system::grant_default_consent;

@@ -248,6 +248,21 @@ struct SimArgs {
     /// their fraud labels into --data DIR, for `anumati fraud eval`.
     #[arg(long, value_enum)]
     profile: Option<fraud::SimProfile>,
+    /// Instead of filling a bank, send card authorisations to the bank in
+    /// --data DIR (filled before) at --rate per second, with the consent
+    /// manager and chat app in the same process, and report the alerts.
+    #[arg(long, conflicts_with = "profile")]
+    live: bool,
+    /// Authorisations per second (with --live).
+    #[arg(long, default_value_t = 100)]
+    rate: u32,
+    /// How long to run (with --live).
+    #[arg(long, default_value_t = 10)]
+    seconds: u32,
+    /// Grant a STREAM consent (fraud alerts) to this many customers first,
+    /// standing in for them as `anumati consent grant` does (with --live).
+    #[arg(long, default_value_t = 0)]
+    grant_stream: u32,
 }
 
 #[derive(Args)]
@@ -284,8 +299,9 @@ enum ConsentCommand {
         data: DataArg,
         #[arg(long = "as", value_name = "LOGIN")]
         login: String,
-        /// STORE (the app keeps an encrypted copy until its data life ends) or VIEW (shown, never stored).
-        #[arg(long, default_value = "STORE", value_parser = ["STORE", "VIEW"])]
+        /// STORE (the app keeps an encrypted copy until its data life ends),
+        /// VIEW (shown, never stored) or STREAM (live card events for fraud alerts).
+        #[arg(long, default_value = "STORE", value_parser = ["STORE", "VIEW", "STREAM"])]
         mode: String,
     },
 }
@@ -375,10 +391,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Consent(ConsentCommand::Grant { data, login, mode }) => {
             init_tracing("warn");
-            let mode = if mode == "VIEW" {
-                anumati_domain::consent::ConsentMode::View
-            } else {
-                anumati_domain::consent::ConsentMode::Store
+            let mode = match mode.as_str() {
+                "VIEW" => anumati_domain::consent::ConsentMode::View,
+                "STREAM" => anumati_domain::consent::ConsentMode::Stream,
+                _ => anumati_domain::consent::ConsentMode::Store,
             };
             grant(&data_dir(&data, &config), &login, mode).await
         }
@@ -533,6 +549,30 @@ async fn populate(
 }
 
 async fn simulate(args: SimArgs, config: &Config) -> anyhow::Result<()> {
+    if args.live {
+        let system = open_existing(&data_dir(&args.data, config)).await?;
+        let params = anumati::live::LiveParams {
+            rate: args.rate.max(1),
+            seconds: args.seconds.max(1),
+            seed: args.seed,
+            grant_stream: args.grant_stream,
+            concurrency: 256,
+        };
+        let report = system.run_live(&params, !args.json).await?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            println!(
+                "{} authorisations in {:.1} s ({:.0}/s): {} approved, {} declined, {} errors; {} alerts to {} customers with a STREAM consent",
+                report.authorisations, report.seconds, report.rate_achieved, report.approved, report.declined, report.errors, report.alerts, report.streaming_customers
+            );
+            println!(
+                "authorisation p50 {:.1} ms, p99 {:.1} ms; authorisation → alert in chat p50 {:.1} ms, p99 {:.1} ms; events dropped {}",
+                report.authorisation_p50_ms, report.authorisation_p99_ms, report.alert_p50_ms, report.alert_p99_ms, report.stream_dropped
+            );
+        }
+        return Ok(());
+    }
     if let Some(profile) = args.profile {
         let Some(dir) = args.data.data.as_deref() else {
             bail!("--profile writes files: give --data DIR");
