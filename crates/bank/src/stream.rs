@@ -297,7 +297,7 @@ impl BankNode {
             };
             let statuses = hub.statuses.read().expect("stream lock");
             list.iter()
-                .filter(|s| now < s.expiry && s.accounts.iter().any(|a| *a == owner.account))
+                .filter(|s| now < s.expiry && s.accounts.contains(&owner.account))
                 .filter(|s| {
                     statuses
                         .get(&s.consent_id)
