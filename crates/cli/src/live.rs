@@ -271,28 +271,23 @@ impl System {
     }
 }
 
+/// A small online top-up (card testing), in rupees.
 fn small_online(card: &str, rupees: i64) -> AuthorisationRequest {
-    AuthorisationRequest {
-        card_id: card.to_owned(),
-        amount: Money::from_minor(rupees * 100, Currency::INR),
-        merchant: "QuickTopUp".into(),
-        mcc: "5967".into(),
-        terminal: "web-quicktopup".into(),
-        card_present: false,
-        country: "IN".into(),
-        city: None,
-        lat: None,
-        lon: None,
-    }
+    online(card, rupees * 100, "QuickTopUp", "5967")
 }
 
-fn large_online(card: &str, minor: i64) -> AuthorisationRequest {
+/// A large online bet (a high-risk category), in rupees.
+fn large_online(card: &str, rupees: i64) -> AuthorisationRequest {
+    online(card, rupees * 100, "LuckyBet", "7995")
+}
+
+fn online(card: &str, minor: i64, merchant: &str, mcc: &str) -> AuthorisationRequest {
     AuthorisationRequest {
         card_id: card.to_owned(),
-        amount: Money::from_minor(minor * 100, Currency::INR),
-        merchant: "LuckyBet".into(),
-        mcc: "7995".into(),
-        terminal: "web-luckybet".into(),
+        amount: Money::from_minor(minor, Currency::INR),
+        merchant: merchant.into(),
+        mcc: mcc.into(),
+        terminal: format!("web-{}", merchant.to_lowercase()),
         card_present: false,
         country: "IN".into(),
         city: None,
