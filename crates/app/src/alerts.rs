@@ -215,7 +215,15 @@ impl ChatApp {
         }
         let mut state = self.load_dialogue_state(&login).await?;
         let lang = if state.hindi { Lang::Hi } else { Lang::En };
-        let reasons: Vec<String> = assessment.reasons.iter().map(|r| r.text.clone()).collect();
+        let in_lang = match lang {
+            Lang::En => anumati_fraud::Language::En,
+            Lang::Hi => anumati_fraud::Language::Hi,
+        };
+        let reasons: Vec<&str> = assessment
+            .reasons
+            .iter()
+            .map(|r| r.text_in(in_lang))
+            .collect();
         let declined = delivery.event.contains("\"decision\":\"declined\"");
         let text = match lang {
             Lang::En => format!(

@@ -117,7 +117,13 @@ impl System {
                 consent_manager_id: anumati_consent::DEFAULT_CONSENT_MANAGER_ID.into(),
                 public_prefix: String::new(),
                 consent_manager_prefix: CONSENT_PREFIX.into(),
-                fraud: anumati_fraud::DetectorConfig::default(),
+                fraud: anumati_fraud::DetectorConfig {
+                    // About 400 MB of detector state at most in the chat app.
+                    max_cards: DETECTOR_TRACKED,
+                    max_customers: DETECTOR_TRACKED,
+                    max_terminals: DETECTOR_TRACKED,
+                    ..anumati_fraud::DetectorConfig::default()
+                },
             },
             AppStore::new(app_pool),
             vault,
@@ -279,6 +285,10 @@ impl System {
         Ok(added)
     }
 }
+
+/// Cards, customers and terminals the chat app's fraud detector tracks at
+/// most each (it forgets the least recently seen beyond that).
+pub const DETECTOR_TRACKED: usize = 200_000;
 
 /// Card events waiting for the chat app's fraud detector at most; the bank
 /// drops (and counts) events past it rather than slow an authorisation.
