@@ -348,6 +348,10 @@ fn import_is_all_or_nothing_per_file_and_never_twice() {
     ]);
     assert!(again.contains(" 0 entries imported,"), "{again}");
     assert_eq!(accounts(data), after);
+    // The imported lines are in the ledger: it still verifies.
+    let report: Value =
+        serde_json::from_str(&ok(&["bank", "verify", "--data", data, "--json"])).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
 
     // Someone else's account number is refused.
     let other: Value = serde_json::from_str(&ok(&["customers", "--data", data, "--json"])).unwrap();
