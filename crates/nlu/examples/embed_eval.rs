@@ -17,6 +17,7 @@
 use std::sync::Arc;
 
 use anumati_nlu::classifier::embed::StaticEmbeddings;
+use anumati_nlu::classifier::teacher::Targets;
 use anumati_nlu::classifier::{tuned, Classifier, TrainConfig};
 use anumati_nlu::corpus;
 use anumati_nlu::eval::{evaluate, stratified_split};
@@ -25,8 +26,35 @@ fn main() {
     let all = corpus::banking77();
     let (mut folds, mut file, mut embeddings, mut fine_tune) = (0, String::new(), None, true);
     let mut seed = None;
+    // targets=PATTERN: teacher targets per evaluation fold ("{}" is the
+    // fold held out: the teacher must not have seen it); alpha=, ttemp=:
+    // their weight and temperature; dump=PATH: every test text's scores.
+    let (mut targets, mut tune) = (None::<String>, tuned::DEFAULT_PARAMS);
+    let mut dump = None::<String>;
+    let mut folds_list = None::<Vec<usize>>;
+    // augsvm: the teacher file's variants join the training set with their
+    // source's label (for every model, not only the fine-tuned one).
+    let mut aug_svm = false;
     for arg in std::env::args().skip(1) {
-        if let Some(k) = arg.strip_prefix("folds=") {
+        if let Some(p) = arg.strip_prefix("targets=") {
+            targets = (p != "none").then(|| p.to_string());
+        } else if let Some(a) = arg.strip_prefix("alpha=") {
+            tune.teacher_weight = a.parse().expect("alpha=W");
+        } else if let Some(a) = arg.strip_prefix("ttemp=") {
+            tune.teacher_temperature = a.parse().expect("ttemp=T");
+        } else if let Some(a) = arg.strip_prefix("epochs=") {
+            tune.epochs = a.parse().expect("epochs=N");
+        } else if arg == "augsvm" {
+            aug_svm = true;
+        } else if arg == "variants" || arg == "novariants" {
+            tune.variants = arg == "variants";
+        } else if let Some(a) = arg.strip_prefix("lr=") {
+            tune.lr = a.parse().expect("lr=X");
+        } else if let Some(a) = arg.strip_prefix("dump=") {
+            dump = Some(a.to_string());
+        } else if let Some(a) = arg.strip_prefix("only=") {
+            folds_list = Some(a.split(',').map(|k| k.parse().expect("only=K,K")).collect());
+        } else if let Some(k) = arg.strip_prefix("folds=") {
             folds = k.parse().expect("folds=K");
         } else if let Some(s) = arg.strip_prefix("split=") {
             seed = Some(s.parse().expect("split=SEED"));
@@ -37,18 +65,61 @@ fn main() {
             // fine-tuned model changes the best label.
             let config = TrainConfig {
                 embeddings: embeddings.clone().map(|e| (e, weight)),
-                tuned: fine_tune.then_some(tuned::DEFAULT_PARAMS),
+                tuned: fine_tune.then_some(tune),
+                teacher: None,
                 ..TrainConfig::default()
             };
-            let splits = match (folds, seed) {
-                (0, Some(s)) => vec![stratified_split(&all, 0.1, Some(s))],
-                (0, None) => vec![corpus::held_out(all.clone())],
-                (k, _) => (0..k).map(|k| corpus::fold(&all, 10, k)).collect(),
+            let ks: Vec<usize> = match (&folds_list, folds) {
+                (Some(l), _) => l.clone(),
+                (None, k) => (0..k).collect(),
+            };
+            let splits: Vec<(usize, _)> = match (ks.is_empty(), seed) {
+                (true, Some(s)) => vec![(9, stratified_split(&all, 0.1, Some(s)))],
+                (true, None) => vec![(9, corpus::held_out(all.clone()))],
+                (false, _) => ks.iter().map(|&k| (k, corpus::fold(&all, 10, k))).collect(),
             };
             let (mut right, mut total, mut fitted) = (0, 0, Vec::new());
-            for (train, test) in &splits {
+            let mut dumped = String::new();
+            for (k, (train, test)) in &splits {
                 let start = std::time::Instant::now();
-                let model = Classifier::train(train, &config);
+                let config = TrainConfig {
+                    teacher: targets.as_ref().map(|p| {
+                        let path = p.replace("{}", &k.to_string());
+                        let bytes = std::fs::read(&path).expect("reading a targets file");
+                        Arc::new(Targets::from_bytes(&bytes).expect("a targets file"))
+                    }),
+                    ..config.clone()
+                };
+                let mut train = train.clone();
+                if let (true, Some(t)) = (aug_svm, &config.teacher) {
+                    let mut labels: Vec<String> = train.iter().map(|e| e.label.clone()).collect();
+                    labels.sort();
+                    labels.dedup();
+                    let extra: Vec<_> = train
+                        .iter()
+                        .flat_map(|e| {
+                            t.variants(&e.label, &e.text, &labels, 1.0)
+                                .into_iter()
+                                .map(|(v, _)| anumati_nlu::csv::Example {
+                                    text: v.to_string(),
+                                    label: e.label.clone(),
+                                })
+                        })
+                        .collect();
+                    train.extend(extra);
+                }
+                let model = Classifier::train(&train, &config);
+                if dump.is_some() {
+                    for e in test {
+                        let s = model.logits(&e.text);
+                        let i = model.labels().binary_search(&e.label).unwrap_or(0);
+                        dumped += &format!("{k}\t{i}");
+                        for v in s {
+                            dumped += &format!("\t{v:.4}");
+                        }
+                        dumped += "\n";
+                    }
+                }
                 let seconds = start.elapsed().as_secs_f64();
                 if splits.len() == 1 {
                     // What `anumati nlu eval` prints, on the same functions.
@@ -71,6 +142,9 @@ fn main() {
                     .filter(|e| model.predict(&e.text).label == e.label)
                     .count();
                 total += test.len();
+            }
+            if let Some(path) = &dump {
+                std::fs::write(path, &dumped).expect("writing the dump");
             }
             let accuracy = 100.0 * right as f64 / total as f64;
             let mode = if fine_tune && embeddings.is_some() {

@@ -25,6 +25,7 @@ pub mod embed;
 mod features;
 mod format;
 pub(crate) mod learn;
+pub mod teacher;
 pub mod tuned;
 mod wordpiece;
 
@@ -32,7 +33,7 @@ use std::sync::Arc;
 
 use features::{FeatureSpec, Keys, Sparse, Vocabulary};
 use learn::{Examples, Linear, SvmParams};
-use tuned::{TuneParams, Tuned};
+use tuned::{Soft, TuneParams, Tuned};
 
 pub use format::{ModelError, FORMAT_VERSION};
 
@@ -78,6 +79,9 @@ pub struct TrainConfig {
     /// temperature ([`DEFAULT_TUNED_WEIGHT`] without calibration). Only
     /// with `embeddings`; `None` for the SVMs alone.
     pub tuned: Option<TuneParams>,
+    /// Soft targets for the fine-tuned model ([`teacher`]), used at
+    /// [`TuneParams::teacher_weight`]; an experiment, `None` by default.
+    pub teacher: Option<Arc<teacher::Targets>>,
 }
 
 /// The weight of the embeddings block by default, chosen on Banking77's
@@ -110,6 +114,7 @@ impl Default for TrainConfig {
             threads: 0,
             embeddings: Some((embed::builtin(), EMBEDDINGS_WEIGHT)),
             tuned: Some(tuned::DEFAULT_PARAMS),
+            teacher: None,
         }
     }
 }
@@ -205,13 +210,31 @@ impl Classifier {
         let tune = match (&embeddings, config.tuned) {
             (Some((e, _)), Some(p)) if k >= 2 => {
                 let docs: Vec<Vec<u32>> = examples.iter().map(|x| e.token_ids(&x.text)).collect();
-                Some((e.clone(), docs, p))
+                let soft: Vec<Option<Soft>> = match &config.teacher {
+                    Some(t) if p.teacher_weight > 0.0 => examples
+                        .iter()
+                        .map(|x| t.get(&x.label, &x.text, &labels, p.teacher_temperature))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let mut variants = Vec::new();
+                if let (Some(t), true) = (&config.teacher, p.variants && p.teacher_weight > 0.0) {
+                    for (i, x) in examples.iter().enumerate() {
+                        for (v, q) in t.variants(&x.label, &x.text, &labels, p.teacher_temperature)
+                        {
+                            variants.push((i, e.token_ids(v), q));
+                        }
+                    }
+                }
+                Some((e.clone(), docs, soft, variants, p))
             }
             _ => None,
         };
-        let tune_ref = tune.as_ref().map(|(e, docs, p)| TuneInput {
+        let tune_ref = tune.as_ref().map(|(e, docs, soft, variants, p)| TuneInput {
             embeddings: e,
             docs,
+            soft,
+            variants,
             params: p,
         });
         let (temperature, tuned_weight) = if config.calibrate {
@@ -368,25 +391,69 @@ const MAX_CHAR_N: u8 = 16;
 struct TuneInput<'a> {
     embeddings: &'a Arc<embed::StaticEmbeddings>,
     docs: &'a [Vec<u32>],
+    /// The teacher's probabilities per example (empty: none).
+    soft: &'a [Option<Soft>],
+    /// The teacher's variants: (example, token ids, probabilities).
+    variants: &'a [(usize, Vec<u32>, Soft)],
     params: &'a TuneParams,
 }
 
 impl TuneInput<'_> {
-    /// Trains on the examples `only` lists (all if `None`).
+    /// Trains on the examples `only` lists (all if `None`), and their
+    /// variants.
     fn train(&self, ys: &[u32], labels: usize, seed: u64, only: Option<&[usize]>) -> Option<Tuned> {
-        match only {
-            None => Tuned::train(self.embeddings, self.docs, ys, labels, self.params, seed),
-            Some(idx) => {
-                let docs: Vec<Vec<u32>> = idx.iter().map(|&i| self.docs[i].clone()).collect();
-                let ys: Vec<u32> = idx.iter().map(|&i| ys[i]).collect();
-                Tuned::train(self.embeddings, &docs, &ys, labels, self.params, seed)
+        let all: Vec<usize>;
+        let idx = match only {
+            Some(idx) => idx,
+            None if self.variants.is_empty() => {
+                return Tuned::train(
+                    self.embeddings,
+                    self.docs,
+                    ys,
+                    self.soft,
+                    labels,
+                    self.params,
+                    seed,
+                )
             }
+            None => {
+                all = (0..self.docs.len()).collect();
+                &all
+            }
+        };
+        let mut keep = vec![false; self.docs.len()];
+        for &i in idx {
+            keep[i] = true;
         }
+        let mut docs: Vec<Vec<u32>> = idx.iter().map(|&i| self.docs[i].clone()).collect();
+        let mut sub_ys: Vec<u32> = idx.iter().map(|&i| ys[i]).collect();
+        let mut soft: Vec<Option<Soft>> = if self.soft.is_empty() {
+            vec![None; idx.len()]
+        } else {
+            idx.iter().map(|&i| self.soft[i].clone()).collect()
+        };
+        for (i, ids, q) in self.variants.iter().filter(|v| keep[v.0]) {
+            docs.push(ids.clone());
+            sub_ys.push(ys[*i]);
+            soft.push(Some(q.clone()));
+        }
+        Tuned::train(
+            self.embeddings,
+            &docs,
+            &sub_ys,
+            &soft,
+            labels,
+            self.params,
+            seed,
+        )
     }
 }
 
-/// Weights of the fine-tuned model tried by calibration (SVM-score units).
-const TUNED_WEIGHTS: [f32; 10] = [0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4];
+/// Weights of the fine-tuned model tried by calibration (SVM-score units;
+/// a model distilled from a teacher is given 0.3 to 0.5).
+const TUNED_WEIGHTS: [f32; 13] = [
+    0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8,
+];
 
 /// The temperature, and the fine-tuned model's weight (if there is one),
 /// that minimise the log-loss on every fifth example of each label, of

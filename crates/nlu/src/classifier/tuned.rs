@@ -10,6 +10,9 @@
 use super::embed::StaticEmbeddings;
 use super::learn::Rng;
 
+/// A distribution over labels: (label, probability), the teacher's targets.
+pub type Soft = Vec<(u32, f32)>;
+
 /// Settings of the fine-tuning.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TuneParams {
@@ -19,6 +22,14 @@ pub struct TuneParams {
     pub lr: f32,
     /// Learning rate of the token table relative to the layer's.
     pub table_lr: f32,
+    /// Weight of the teacher's probabilities in the target of a text that
+    /// has them ([`super::teacher`]); the label has the rest.
+    pub teacher_weight: f32,
+    /// Temperature applied to the teacher's probabilities (above 1 softer).
+    pub teacher_temperature: f32,
+    /// Also train on the teacher's variants of the texts (with
+    /// [`Self::teacher_weight`] above 0).
+    pub variants: bool,
 }
 
 /// What the project ships: chosen on Banking77 (cross-validation on
@@ -27,6 +38,9 @@ pub const DEFAULT_PARAMS: TuneParams = TuneParams {
     epochs: 20,
     lr: 0.2,
     table_lr: 1.0,
+    teacher_weight: 0.0,
+    teacher_temperature: 1.0,
+    variants: false,
 };
 
 /// The fine-tuned token table and softmax layer.
@@ -80,11 +94,15 @@ fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
 impl Tuned {
     /// Trains on token ids `docs` with labels `ys` (`< labels`), the table
     /// initialised from `init` (scaled so its rows have mean norm 1).
+    /// `soft` holds, for the texts that have them (or is empty), the
+    /// teacher's probabilities as (label, probability): the target is then
+    /// `teacher_weight` of those and the rest the label.
     /// `None` if training diverged (a number is not finite).
     pub fn train(
         init: &StaticEmbeddings,
         docs: &[Vec<u32>],
         ys: &[u32],
+        soft: &[Option<Soft>],
         labels: usize,
         p: &TuneParams,
         seed: u64,
@@ -124,7 +142,17 @@ impl Tuned {
                 t.pool(ids, &mut h);
                 t.logits(&h, &mut z);
                 super::learn::softmax(&mut z);
-                z[ys[i] as usize] -= 1.0;
+                match soft.get(i).and_then(|s| s.as_ref()) {
+                    Some(targets) if p.teacher_weight > 0.0 => {
+                        z[ys[i] as usize] -= 1.0 - p.teacher_weight;
+                        for &(k, q) in targets {
+                            if let Some(z) = z.get_mut(k as usize) {
+                                *z -= p.teacher_weight * q;
+                            }
+                        }
+                    }
+                    _ => z[ys[i] as usize] -= 1.0,
+                }
                 gh.fill(0.0);
                 for (k, &g) in z.iter().enumerate() {
                     let row = &mut t.w[k * d..(k + 1) * d];
@@ -280,8 +308,9 @@ mod tests {
             epochs: 50,
             lr: 0.5,
             table_lr: 1.0,
+            ..DEFAULT_PARAMS
         };
-        let t = Tuned::train(&e, &docs, &ys, 2, &p, 1).unwrap();
+        let t = Tuned::train(&e, &docs, &ys, &[], 2, &p, 1).unwrap();
         let mut lp = [0.0; 2];
         for (doc, &y) in docs.iter().zip(&ys) {
             t.log_probs(doc, &mut lp);
@@ -291,8 +320,9 @@ mod tests {
         }
         // The same seed gives the same model; the table moved from its
         // initial vectors.
-        assert!(Tuned::train(&e, &docs, &ys, 2, &p, 1).unwrap() == t);
-        let untrained = Tuned::train(&e, &docs, &ys, 2, &TuneParams { epochs: 0, ..p }, 1).unwrap();
+        assert!(Tuned::train(&e, &docs, &ys, &[], 2, &p, 1).unwrap() == t);
+        let untrained =
+            Tuned::train(&e, &docs, &ys, &[], 2, &TuneParams { epochs: 0, ..p }, 1).unwrap();
         assert!(untrained.q != t.q);
         // No tokens: the biases alone, still a distribution.
         t.log_probs(&[], &mut lp);
@@ -300,10 +330,38 @@ mod tests {
     }
 
     #[test]
+    fn follows_the_teacher_at_its_weight() {
+        let e = embeddings();
+        let (docs, ys) = data(&e);
+        // The teacher says "stolen" (labelled 0) is label 1.
+        let mut soft = vec![None; docs.len()];
+        soft[2] = Some(vec![(1, 1.0)]);
+        let p = TuneParams {
+            epochs: 80,
+            lr: 0.5,
+            ..DEFAULT_PARAMS
+        };
+        let mut lp = [0.0; 2];
+        let label = Tuned::train(&e, &docs, &ys, &soft, 2, &p, 1).unwrap();
+        label.log_probs(&docs[2], &mut lp);
+        assert!(lp[0] > lp[1], "the label alone at weight 0: {lp:?}");
+        let taught = TuneParams {
+            teacher_weight: 1.0,
+            ..p
+        };
+        let student = Tuned::train(&e, &docs, &ys, &soft, 2, &taught, 1).unwrap();
+        student.log_probs(&docs[2], &mut lp);
+        assert!(lp[1] > lp[0], "the teacher alone at weight 1: {lp:?}");
+        // Texts without targets keep their labels.
+        student.log_probs(&docs[0], &mut lp);
+        assert!(lp[0] > lp[1], "{lp:?}");
+    }
+
+    #[test]
     fn stored_parts_give_the_same_model() {
         let e = embeddings();
         let (docs, ys) = data(&e);
-        let t = Tuned::train(&e, &docs, &ys, 2, &DEFAULT_PARAMS, 3).unwrap();
+        let t = Tuned::train(&e, &docs, &ys, &[], 2, &DEFAULT_PARAMS, 3).unwrap();
         let back = Tuned::from_parts(
             t.dims,
             t.labels,
@@ -323,7 +381,8 @@ mod tests {
             epochs: 50,
             lr: 1e30,
             table_lr: 1e30,
+            ..DEFAULT_PARAMS
         };
-        assert!(Tuned::train(&e, &docs, &ys, 2, &wild, 1).is_none());
+        assert!(Tuned::train(&e, &docs, &ys, &[], 2, &wild, 1).is_none());
     }
 }
