@@ -9,7 +9,10 @@ in numpy (no torch): embeddings, 6 encoder layers, mean pooling.
 Each vocabulary token is passed on its own as `[CLS] tok [SEP]`; the
 mean-pooled output is its static vector. The vectors are reduced with PCA and
 scaled by a SIF weight from the token's rank in the vocabulary (Zipf), as
-Model2Vec does. With --vocab-from, only the tokens of a corpus and the most
+Model2Vec does. With --corpus CSV --fit (--augment N), the vectors of the
+corpus's tokens are first refitted so that the mean of a text's token
+vectors matches the model's sentence embedding of it (and of N seeded
+variants of each text), the development split held out (the shipped file). With --vocab-from, only the tokens of a corpus and the most
 frequent others are kept. The result is written as one binary file (the
 product's is data/nlu/static-embeddings.bin, made as tools/distill/README.md
 says):
@@ -314,6 +317,12 @@ def fit_to_sentences(model: MiniLM, vocab: dict[str, int], texts: list[str],
         Y = model.sentences(texts, vocab)
         if cache is not None:
             np.save(cache, Y)
+    return ridge_fit(vocab, texts, Y, vecs, ridge)
+
+
+def ridge_fit(vocab: dict[str, int], texts: list[str], Y: np.ndarray,
+              vecs: np.ndarray, ridge: float) -> tuple[np.ndarray, int]:
+    """The ridge regression of `fit_to_sentences`, targets `Y` given."""
     rows = [encode(t, vocab)[1:-1] for t in texts]
     seen = sorted({i for r in rows for i in r})
     col = {t: j for j, t in enumerate(seen)}
@@ -323,10 +332,34 @@ def fit_to_sentences(model: MiniLM, vocab: dict[str, int], texts: list[str],
             A[i, col[t]] += 1.0 / max(len(r), 1)
     E0 = vecs[seen].astype(np.float64)
     lhs = A.T @ A + ridge * np.eye(len(seen))
-    rhs = A.T @ Y + ridge * E0
+    rhs = A.T @ Y.astype(np.float64) + ridge * E0
     out = vecs.copy()
     out[seen] = np.linalg.solve(lhs, rhs).astype(np.float32)
     return out, len(seen)
+
+
+def fit_with_variants(corpus: Path, hold_out_every: int, per_text: int, seed: int,
+                      vecs: np.ndarray, vocab: dict[str, int], ridge: float) -> tuple[np.ndarray, int, int]:
+    """`fit_to_sentences` over a labelled CSV's texts and `per_text`
+    seeded variants of each (`teacher.augment`: words dropped, neighbours
+    swapped, halves of two texts of one intent and fold joined), the held-out
+    fold (`--hold-out-every 10`: the tenth fold, the development split) and
+    its variants left out. Sentence embeddings as `teacher.py` caches them."""
+    import teacher
+
+    if hold_out_every not in (0, teacher.FOLDS):
+        raise SystemExit(f"--augment holds out every {teacher.FOLDS}th example or none")
+    texts, labels, folds = teacher.read(corpus)
+    variants = teacher.augment(texts, labels, folds, per_text, seed)
+    y = teacher.embeddings(texts, CACHE_DIR)
+    ya = teacher.embeddings([v for _, v in variants], CACHE_DIR)
+    held = teacher.FOLDS - 1 if hold_out_every else -1
+    keep = folds != held
+    keep_v = np.array([folds[i] != held for i, _ in variants], bool)
+    fit_texts = [t for t, k in zip(texts, keep) if k] + [v for (_, v), k in zip(variants, keep_v) if k]
+    Y = np.concatenate([y[keep], ya[keep_v]])
+    out, seen = ridge_fit(vocab, fit_texts, Y, vecs, ridge)
+    return out, seen, len(fit_texts)
 
 
 def kept_tokens(tokens: list[str], vocab: dict[str, int], corpus: list[Path], extra: int) -> list[int]:
@@ -428,6 +461,10 @@ def main() -> None:
     ap.add_argument("--fit", action="store_true",
                     help="fit the corpus's token vectors to the model's sentence embeddings (ridge)")
     ap.add_argument("--ridge", type=float, default=0.01)
+    ap.add_argument("--augment", type=int, default=0,
+                    help="with --fit: also fit to this many seeded variants of each text of the "
+                         "(first) --corpus file (teacher.augment)")
+    ap.add_argument("--seed", type=int, default=77, help="the variants' seed")
     ap.add_argument("--vocab-from", type=Path, nargs="*", default=[],
                     help="keep only the tokens of these labelled CSVs' texts (and --extra others); "
                          "default: the whole vocabulary")
@@ -462,7 +499,14 @@ def main() -> None:
         print(f"forward pass over {len(tokens)} tokens in {time.time() - t1:.1f}s")
         args.cache.mkdir(parents=True, exist_ok=True)
         np.save(raw, vecs)
-    if args.corpus and args.fit:
+    if args.corpus and args.fit and args.augment:
+        t2 = time.time()
+        vecs = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+        vecs, seen, n = fit_with_variants(args.corpus[0], args.hold_out_every, args.augment,
+                                          args.seed, vecs[: len(tokens)], vocab, args.ridge)
+        print(f"fitted {seen} token vectors to {n} sentence embeddings (texts and variants) "
+              f"in {time.time() - t2:.1f}s")
+    elif args.corpus and args.fit:
         t2 = time.time()
         texts = read_corpus(args.corpus, args.hold_out_every)
         # the fit is to the sentence embedding, so isolated vectors are
