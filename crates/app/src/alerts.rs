@@ -53,37 +53,32 @@ pub enum AlertAnswer {
     LockMyCard,
 }
 
-/// Reads an answer to a waiting alert: the quick replies, or plain words.
-pub fn alert_answer(normalised: &str, intent: &str) -> Option<AlertAnswer> {
-    let yes = [
-        ALERT_YES,
-        ALERT_YES_HI,
-        "it was me",
-        "yes",
-        "haan",
-        "ha",
-        "हाँ",
-        "हां",
-    ];
-    let no = [ALERT_NO, ALERT_NO_HI, "not me", "no", "nahi", "नहीं", "lock"];
+/// Reads an answer to a waiting alert: the quick replies or words that can
+/// only mean one ("it was me", "not me", "lock my card"); a bare yes or no
+/// only when no form (a payment, a card lock) waits for it.
+pub fn alert_answer(normalised: &str, intent: &str, form_waiting: bool) -> Option<AlertAnswer> {
     let n = normalised.trim_end_matches(['.', '!']);
-    if no.iter().any(|w| n == anumati_nlu::text::normalise(w))
+    let is = |w: &str| n == anumati_nlu::text::normalise(w);
+    let unlock = n.contains("unlock") || n.contains("अनलॉक");
+    if is(ALERT_NO)
+        || is(ALERT_NO_HI)
         || n.contains("not me")
-        || n.contains("lock my card")
-        || intent == "card_lock"
+        || n.contains("wasn't me")
+        || (n.contains("lock my card") && !unlock)
     {
         return Some(AlertAnswer::LockMyCard);
     }
-    if yes.iter().any(|w| n == anumati_nlu::text::normalise(w))
-        || n.contains("it was me")
-        || intent == "affirm"
-    {
+    if is(ALERT_YES) || is(ALERT_YES_HI) || n.contains("it was me") {
         return Some(AlertAnswer::ItWasMe);
     }
-    if intent == "deny" {
-        return Some(AlertAnswer::LockMyCard);
+    if form_waiting || unlock {
+        return None;
     }
-    None
+    match intent {
+        "deny" | "card_lock" => Some(AlertAnswer::LockMyCard),
+        "affirm" => Some(AlertAnswer::ItWasMe),
+        _ => None,
+    }
 }
 
 /// The detector the app scores events with (bounded memory; the bank's thresholds).
@@ -210,7 +205,10 @@ impl ChatApp {
             .lock()
             .expect("detector lock")
             .assess(&event);
-        if !assessment.alert {
+        // A payment the bank declined on a card the customer locked needs no
+        // question (the detector has still seen it).
+        let on_locked_card = delivery.event.contains("\"reason\":\"card_locked\"");
+        if !assessment.alert || on_locked_card {
             return Ok(None);
         }
         let mut state = self.load_dialogue_state(&login).await?;
@@ -276,5 +274,40 @@ impl ChatApp {
         tracing::info!(authorisation = %event.id, score = assessment.score, "fraud alert sent");
         self.push(&login, reply.clone());
         Ok(Some(reply))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(text: &str, intent: &str, form: bool) -> Option<AlertAnswer> {
+        alert_answer(&anumati_nlu::text::normalise(text), intent, form)
+    }
+
+    #[test]
+    fn answers_to_an_alert() {
+        assert_eq!(
+            answer(ALERT_NO, "card_lock", true),
+            Some(AlertAnswer::LockMyCard)
+        );
+        assert_eq!(
+            answer(ALERT_YES, "affirm", true),
+            Some(AlertAnswer::ItWasMe)
+        );
+        assert_eq!(
+            answer(ALERT_NO_HI, "card_lock", false),
+            Some(AlertAnswer::LockMyCard)
+        );
+        assert_eq!(
+            answer("that was not me!", "deny", true),
+            Some(AlertAnswer::LockMyCard)
+        );
+        assert_eq!(answer("no", "deny", false), Some(AlertAnswer::LockMyCard));
+        // A yes or no for a form in progress is the form's.
+        assert_eq!(answer("yes", "affirm", true), None);
+        // "unlock my card" is never a lock.
+        assert_eq!(answer("unlock my card", "card_unlock", false), None);
+        assert_eq!(answer("what's my balance?", "balance", false), None);
     }
 }

@@ -108,7 +108,9 @@ impl ChatApp {
         // An alert waiting for its answer takes "Yes, it was me" / "No, lock my card".
         let normalised = anumati_nlu::text::normalise(message);
         if let Some(alert) = state.alert.clone() {
-            if let Some(answer) = crate::alerts::alert_answer(&normalised, &u.intent) {
+            if let Some(answer) =
+                crate::alerts::alert_answer(&normalised, &u.intent, state.form.is_some())
+            {
                 state.alert = None;
                 let mut reply = self
                     .answer_alert(login, &alert, answer, u.lang, u.confidence)

@@ -329,6 +329,9 @@ impl BankNode {
             "at": at.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
             "decision": decided.decision,
         });
+        if let Some(reason) = &decided.reason {
+            event["reason"] = reason.clone().into();
+        }
         if let Some(city) = &req.city {
             event["city"] = city.clone().into();
         }
