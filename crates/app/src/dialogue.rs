@@ -196,7 +196,7 @@ pub enum Form {
         note: Option<String>,
         /// Set once the bank texted a code; the form then waits for it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pending: Option<PendingPayment>,
+        pending: Option<Box<PendingPayment>>,
         /// A consent the customer changed their mind about (another payee or
         /// amount): cancelled at the bank before the next one is asked for.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,7 +238,7 @@ impl Form {
     /// The consent waiting for a code, if any.
     pub fn pending(&self) -> Option<&PendingPayment> {
         match self {
-            Form::Pay { pending, .. } => pending.as_ref(),
+            Form::Pay { pending, .. } => pending.as_deref(),
             Form::Action { .. } => None,
         }
     }
@@ -601,7 +601,7 @@ mod tests {
                 payee_candidates: Vec::new(),
                 amount: Some(inr(500)),
                 note: None,
-                pending: Some(pending("pdc_1")),
+                pending: Some(Box::new(pending("pdc_1"))),
                 replaces: None,
                 asks: 1,
             }),

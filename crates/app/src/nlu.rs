@@ -238,7 +238,7 @@ fn note_text(normalised: &str) -> Option<String> {
         let note: Vec<&str> = words[i + 1..]
             .iter()
             .copied()
-            .take_while(|w| is_note_word(&w))
+            .take_while(is_note_word)
             .take(6)
             .collect();
         if !note.is_empty() {

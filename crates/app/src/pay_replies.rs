@@ -284,7 +284,7 @@ impl ChatApp {
                 r.data = pending_json(&p, "awaiting_code");
                 r.quick_replies = code_buttons(lang);
                 if let Form::Pay { pending, asks, .. } = &mut form {
-                    *pending = Some(p);
+                    *pending = Some(Box::new(p));
                     *asks += 1;
                 }
                 state.form = Some(form);
@@ -425,7 +425,7 @@ mod tests {
             payee: "Priya Nair".into(),
             payee_masked: "XXXX4321".into(),
             internal: false,
-            amount: Money::from_minor(1_23_456_00, anumati_domain::Currency::INR),
+            amount: Money::from_minor(12_345_600, anumati_domain::Currency::INR),
             fee: Money::from_minor(200, anumati_domain::Currency::INR),
             debtor_masked: "XXXX1234".into(),
         };

@@ -426,8 +426,8 @@ async fn a_payment_happens_once_with_its_code_and_the_ledger_agrees() {
     let payment_id = r.data["payment"]["payment_id"].as_str().unwrap().to_owned();
     assert!(r.reply.contains(&payment_id));
     // Exactly once, by the ledger, on both sides; the note is the reference.
-    assert_eq!(s.ledger_total(&me).await, before - 250_00);
-    assert_eq!(s.ledger_total(&friend_id).await, friend_before + 250_00);
+    assert_eq!(s.ledger_total(&me).await, before - 25_000);
+    assert_eq!(s.ledger_total(&friend_id).await, friend_before + 25_000);
     let reference: String =
         sqlx::query_scalar("SELECT reference FROM payment_consents WHERE customer_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1")
             .bind(&me)
@@ -442,7 +442,7 @@ async fn a_payment_happens_once_with_its_code_and_the_ledger_agrees() {
         "{}",
         r.reply
     );
-    assert_eq!(s.ledger_total(&me).await, before - 250_00);
+    assert_eq!(s.ledger_total(&me).await, before - 25_000);
 
     // To another bank: the fee is charged with it.
     s.say("send 500 to priya").await;
@@ -450,7 +450,7 @@ async fn a_payment_happens_once_with_its_code_and_the_ledger_agrees() {
     assert!(r.reply.contains("Fee: ₹2.00"), "{}", r.reply);
     let r = s.say(&s.last_code().await).await;
     assert!(r.reply.contains("on its way to their bank"), "{}", r.reply);
-    assert_eq!(s.ledger_total(&me).await, before - 250_00 - 502_00);
+    assert_eq!(s.ledger_total(&me).await, before - 25_000 - 50_200);
 
     // The payees were read under the consent, and the access log says so.
     let r = s.say("who accessed my data this week?").await;
@@ -502,7 +502,7 @@ async fn wrong_codes_resends_and_hindi_end_payments_without_money_moving() {
         "{}",
         r.reply
     );
-    assert_eq!(s.ledger_total(&me).await, before - 102_00);
+    assert_eq!(s.ledger_total(&me).await, before - 10_200);
 
     // Hinglish and Hindi: the terms in Hindi, and "rehne do" cancels at the bank.
     let r = s.say("priya kapoor ko 300 bhej do").await;
@@ -526,7 +526,7 @@ async fn wrong_codes_resends_and_hindi_end_payments_without_money_moving() {
     assert_eq!(r.intent, "pay", "{}", r.reply);
     let r = s.say(&s.last_code().await).await;
     assert!(r.reply.starts_with("हो गया"), "{}", r.reply);
-    assert_eq!(s.ledger_total(&me).await, before - 102_00 - 202_00);
+    assert_eq!(s.ledger_total(&me).await, before - 10_200 - 20_200);
 }
 
 #[tokio::test]
