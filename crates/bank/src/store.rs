@@ -33,6 +33,8 @@ pub struct BankStore {
     /// Serialises the ledger's read-then-post writers in this process, so
     /// they queue here instead of spinning on SQLite's busy handler.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The group-commit queue of card holds ([`crate::ledger`]), started on first use.
+    pub(crate) holds: std::sync::Arc<std::sync::OnceLock<crate::ledger::HoldQueue>>,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -44,6 +46,7 @@ impl BankStore {
         BankStore {
             pool,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            holds: std::sync::Arc::default(),
         }
     }
 
