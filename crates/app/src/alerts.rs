@@ -81,6 +81,15 @@ pub fn alert_answer(normalised: &str, intent: &str, form_waiting: bool) -> Optio
     }
 }
 
+/// The bank's decision, which the event carries beside the detector's fields.
+#[derive(Debug, Default, Deserialize)]
+struct Outcome {
+    #[serde(default)]
+    decision: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
 /// The detector the app scores events with (bounded memory; the bank's thresholds).
 pub(crate) struct Alerts {
     detector: Mutex<Detector>,
@@ -187,17 +196,21 @@ impl ChatApp {
                 return Ok(None);
             }
         };
-        // Still one of this app's ACTIVE STREAM consents?
-        let Some((_, login)) = self.store().link_by_consent(&delivery.consent_id).await? else {
+        // Still one of this app's ACTIVE, unexpired STREAM consents?
+        let Some((login, status, artefact)) =
+            self.store().link_of_consent(&delivery.consent_id).await?
+        else {
             return Ok(None);
         };
-        let live = self
-            .active_stream_consent(&login)
-            .await?
-            .is_some_and(|a| a.consent_id.as_str() == delivery.consent_id);
+        let live = status == "ACTIVE"
+            && artefact
+                .as_deref()
+                .and_then(|a| anumati_wire::jws::peek_unverified::<ConsentArtefact>(a).ok())
+                .is_some_and(|a| a.mode == ConsentMode::Stream && self.now() < a.expiry);
         if !live {
             return Ok(None);
         }
+        let outcome: Outcome = serde_json::from_str(&delivery.event).unwrap_or_default();
         let assessment = self
             .inner
             .alerts
@@ -207,7 +220,7 @@ impl ChatApp {
             .assess(&event);
         // A payment the bank declined on a card the customer locked needs no
         // question (the detector has still seen it).
-        let on_locked_card = delivery.event.contains("\"reason\":\"card_locked\"");
+        let on_locked_card = outcome.reason.as_deref() == Some("card_locked");
         if !assessment.alert || on_locked_card {
             return Ok(None);
         }
@@ -222,7 +235,7 @@ impl ChatApp {
             .iter()
             .map(|r| r.text_in(in_lang))
             .collect();
-        let declined = delivery.event.contains("\"decision\":\"declined\"");
+        let declined = outcome.decision.as_deref() == Some("declined");
         let text = match lang {
             Lang::En => format!(
                 "Was this you? A card payment of {} at {} ({}){}. Why I ask: {}.",

@@ -251,18 +251,14 @@ impl ChatApp {
                 r
             }
             Decision::Ask(form, slot) => self.ask(&form, slot, lang, c),
+            // A resend is a new consent too: `start_pay` cancels the waiting one.
             Decision::Confirm(form @ Form::Pay { .. })
-            | Decision::Execute(form @ Form::Pay { .. }) => {
-                self.start_pay(login, form, lang, c, state, payees).await?
-            }
+            | Decision::Execute(form @ Form::Pay { .. })
+            | Decision::Resend(form) => self.start_pay(login, form, lang, c, state, payees).await?,
             Decision::Confirm(form) => self.confirm(&form, lang, c),
             Decision::Execute(form) => self.execute(login, &form, lang, c).await?,
             Decision::Authorise(form, code) => {
                 self.authorise_pay(&form, &code, lang, c, state).await?
-            }
-            Decision::Resend(form) => {
-                self.resend_code(login, form, lang, c, state, payees)
-                    .await?
             }
             Decision::Cancelled(form) => {
                 if let Some(p) = form.pending() {

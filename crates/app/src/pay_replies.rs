@@ -11,9 +11,11 @@
 //! 2. The code: right, the payment is made and its result reported; wrong,
 //!    the tries left are said; the third wrong code, or an expired one, ends
 //!    the payment at the bank.
-//! 3. "resend code" cancels the waiting consent and asks for a new one (at
-//!    most [`MAX_ASKS`] codes per payment); "cancel" cancels it.
+//! 3. "resend code" is step 1 again: [`ChatApp::start_pay`] cancels the
+//!    waiting consent and asks for a new one (at most [`MAX_ASKS`] codes per
+//!    payment); "cancel" cancels it.
 
+use crate::assistant::describe_intent;
 use crate::confidence::Confidence;
 use crate::dialogue::{Form, PendingPayment, State};
 use crate::nlu::Lang;
@@ -195,7 +197,7 @@ impl ChatApp {
             ).into()));
         }
         let (Some(name), Some(amount)) = (payee, amount) else {
-            return Ok(self.pay_text(c, describe("pay", lang)));
+            return Ok(self.pay_text(c, describe_intent("pay", lang)));
         };
         let fetched;
         let payees = match payees {
@@ -310,7 +312,7 @@ impl ChatApp {
     ) -> Result<Reply, AppError> {
         let Some(p) = form.pending() else {
             state.form = None;
-            return Ok(self.pay_text(c, describe("pay", lang)));
+            return Ok(self.pay_text(c, describe_intent("pay", lang)));
         };
         match self.approve_payment(&p.consent_id, code).await? {
             Approved::Paid(paid) => {
@@ -364,25 +366,6 @@ impl ChatApp {
             }
         }
     }
-
-    /// Step 3: a new code for the same payment (a new consent at the bank).
-    pub(crate) async fn resend_code(
-        &self,
-        login: &str,
-        form: Form,
-        lang: Lang,
-        c: Confidence,
-        state: &mut State,
-        payees: Option<&Payees>,
-    ) -> Result<Reply, AppError> {
-        // The waiting consent is cancelled by `start_pay` before the new one.
-        self.start_pay(login, form, lang, c, state, payees).await
-    }
-}
-
-/// A plain-words name of an intent (as `assistant::describe_intent`).
-fn describe(intent: &str, lang: Lang) -> String {
-    crate::assistant::describe_intent(intent, lang)
 }
 
 #[cfg(test)]

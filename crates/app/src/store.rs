@@ -235,6 +235,19 @@ impl AppStore {
         )
     }
 
+    /// (login, status, artefact) of the link that holds this consent.
+    pub async fn link_of_consent(
+        &self,
+        consent_id: &str,
+    ) -> Result<Option<(String, String, Option<String>)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT login, status, artefact FROM links WHERE consent_id = ?")
+                .bind(consent_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// (handle, login, artefact) of every active or paused link.
     pub async fn live_links(&self) -> Result<Vec<(String, String, String)>, StoreError> {
         Ok(sqlx::query_as(

@@ -527,7 +527,6 @@ async fn populate(
             system.data.root().display()
         );
     }
-    let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
     let bar = indicatif::ProgressBar::new(u64::from(params.customers));
     if show_progress {
         bar.set_style(
@@ -541,10 +540,8 @@ async fn populate(
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let progress = |done: u64| bar.set_position(done);
-    let report = sim::populate(system.bank.store().pool(), params, &hash, &progress).await?;
+    let report = system.fill(params, &progress).await?;
     bar.finish_and_clear();
-    system.provision_chat_users(&hash).await?;
-    system.add_demo_payees().await?;
     Ok(report)
 }
 

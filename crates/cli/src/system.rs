@@ -218,6 +218,22 @@ impl System {
         })
     }
 
+    /// Fills an empty bank with the seeded synthetic customers (`progress`
+    /// hears how many are done), gives each a chat login with the password
+    /// [`DEMO_PASSWORD`] and saves the demo payees.
+    pub async fn fill(
+        &self,
+        params: &anumati_bank::sim::SimParams,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> anyhow::Result<anumati_bank::sim::SimReport> {
+        let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
+        let report =
+            anumati_bank::sim::populate(self.bank.store().pool(), params, &hash, progress).await?;
+        self.provision_chat_users(&hash).await?;
+        self.add_demo_payees().await?;
+        Ok(report)
+    }
+
     /// Saves a few payees for the first [`DEMO_PAYEE_CUSTOMERS`] customers, so
     /// that "send ₹500 to Priya" has someone to pay: the next two customers
     /// by their address (`login@anumati`, this bank), and two Priyas at other

@@ -7,9 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anumati::system::{grant_consent, System, DEMO_PASSWORD};
+use anumati::system::{grant_consent, System};
 use anumati_app::Reply;
-use anumati_bank::sim::{self, SimParams};
+use anumati_bank::sim::SimParams;
 use anumati_bank::stream::AuthorisationRequest;
 use anumati_domain::consent::ConsentMode;
 use anumati_domain::{Currency, Money};
@@ -39,11 +39,7 @@ async fn setup() -> Setup {
         seed: 5,
         end: "2026-11-19".parse().unwrap(),
     };
-    let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
-    sim::populate(system.bank.store().pool(), &params, &hash, &|_| {})
-        .await
-        .unwrap();
-    system.provision_chat_users(&hash).await.unwrap();
+    system.fill(&params, &|_| {}).await.unwrap();
     for c in system.bank.store().customers(0, 3).await.unwrap() {
         for account in system.bank.store().accounts_of(&c.id).await.unwrap() {
             if account.currency != Currency::INR {
@@ -229,28 +225,19 @@ async fn only_a_trusted_card_network_may_ask_and_a_data_consent_cannot_stream() 
         s.system.clock.now().as_second(),
     ));
     let headers = [("x-client-assertion", assertion.as_str())];
-    let untrusted = bank
-        .send(
+    let ask = || {
+        bank.send(
             axum::http::Method::POST,
             "/v1/card-authorisations",
             &headers,
             Some(&body),
         )
-        .await
-        .unwrap();
-    assert_eq!(untrusted.status.as_u16(), 401);
+    };
+    assert_eq!(ask().await.unwrap().status.as_u16(), 401);
     let mut keys = KeySet::new();
     keys.insert(network.kid(), network.verifying_key());
     s.system.bank.trust_card_network("visa-sim", keys);
-    let trusted = bank
-        .send(
-            axum::http::Method::POST,
-            "/v1/card-authorisations",
-            &headers,
-            Some(&body),
-        )
-        .await
-        .unwrap();
+    let trusted = ask().await.unwrap();
     assert_eq!(trusted.status.as_u16(), 200);
     let answer: serde_json::Value = serde_json::from_slice(&trusted.body).unwrap();
     assert_eq!(answer["decision"], "approved", "{answer}");
@@ -263,9 +250,10 @@ async fn only_a_trusted_card_network_may_ask_and_a_data_consent_cannot_stream() 
     let refused = s
         .system
         .consent
-        .relay_stream(
+        .relay(
             anumati_app::DEFAULT_APP_ID,
-            &anumati_consent::PayeesRequest { consent_id },
+            anumati_consent::Relay::Stream,
+            &anumati_consent::ConsentRef { consent_id },
         )
         .await
         .unwrap();

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use anumati::system::{grant_consent, System, DEMO_PASSWORD};
+use anumati::system::{grant_consent, System};
 use anumati_app::Reply;
-use anumati_bank::sim::{self, SimParams};
+use anumati_bank::sim::SimParams;
 use anumati_domain::consent::ConsentMode;
 use anumati_domain::{Currency, Money};
 use anumati_store::DataDir;
@@ -36,12 +36,7 @@ async fn setup() -> Setup {
         seed: 77,
         end: "2026-11-19".parse().unwrap(),
     };
-    let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
-    sim::populate(system.bank.store().pool(), &params, &hash, &|_| {})
-        .await
-        .unwrap();
-    system.provision_chat_users(&hash).await.unwrap();
-    system.add_demo_payees().await.unwrap();
+    system.fill(&params, &|_| {}).await.unwrap();
     // The first Indian customer.
     let mut chosen = None;
     for c in system.bank.store().customers(0, 3).await.unwrap() {

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use anumati::system::{grant_consent, System, DEMO_PASSWORD};
+use anumati::system::{grant_consent, System};
 use anumati_app::cards::{CardLock, CardState};
-use anumati_bank::sim::{self, SimParams};
+use anumati_bank::sim::SimParams;
 use anumati_domain::consent::{ConsentMode, ConsentStatus};
 use anumati_domain::{CardId, CustomerId};
 use anumati_store::DataDir;
@@ -39,11 +39,7 @@ async fn setup() -> Setup {
         seed: 31,
         end: "2026-11-19".parse().unwrap(),
     };
-    let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
-    sim::populate(system.bank.store().pool(), &params, &hash, &|_| {})
-        .await
-        .unwrap();
-    system.provision_chat_users(&hash).await.unwrap();
+    system.fill(&params, &|_| {}).await.unwrap();
     let mut with_cards = Vec::new();
     for customer in system.bank.store().customers(0, 100).await.unwrap() {
         let mut cards = Vec::new();

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use anumati::system::{System, DEMO_PASSWORD};
-use anumati_bank::sim::{self, SimParams};
+use anumati_bank::sim::SimParams;
 use anumati_domain::Money;
 use anumati_store::DataDir;
 use serde_json::{json, Value};
@@ -25,11 +25,7 @@ async fn start() -> Running {
         seed: 11,
         end: "2026-11-20".parse().unwrap(),
     };
-    let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
-    sim::populate(system.bank.store().pool(), &params, &hash, &|_| {})
-        .await
-        .unwrap();
-    system.provision_chat_users(&hash).await.unwrap();
+    system.fill(&params, &|_| {}).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = system.router();

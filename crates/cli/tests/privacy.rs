@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use anumati::system::{System, DEMO_PASSWORD};
-use anumati_bank::sim::{self, SimParams};
+use anumati::system::System;
+use anumati_bank::sim::SimParams;
 use anumati_domain::consent::ConsentMode;
 use anumati_store::{DataDir, Role};
 use anumati_wire::clock::{Clock, ManualClock};
@@ -61,11 +61,7 @@ async fn setup() -> Setup {
         seed: 21,
         end: "2026-11-19".parse().unwrap(),
     };
-    let hash = anumati_bank::api::hash_password(DEMO_PASSWORD);
-    sim::populate(system.bank.store().pool(), &params, &hash, &|_| {})
-        .await
-        .unwrap();
-    system.provision_chat_users(&hash).await.unwrap();
+    system.fill(&params, &|_| {}).await.unwrap();
     let login = system.bank.store().customers(0, 1).await.unwrap()[0]
         .login
         .clone();

@@ -45,7 +45,7 @@ use crate::{ConsentError, ConsentManager, ConsentRequest};
     components(schemas(
         crate::FetchRequest,
         crate::CardLockRequest,
-        crate::PayeesRequest,
+        crate::ConsentRef,
         ConsentRequest,
         CreatedConsent,
         ConsentView,
@@ -357,13 +357,7 @@ async fn fi_fetch(
     Json(request): Json<crate::FetchRequest>,
 ) -> Result<Response, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
-    let relayed = cm.relay_fetch(&consumer_id, &request).await?;
-    Ok((
-        relayed.status,
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        relayed.body,
-    )
-        .into_response())
+    Ok(relayed(cm.relay_fetch(&consumer_id, &request).await?))
 }
 
 /// `POST /v1/cards/lock`: relays a data user's card lock (`"lock": true`) or
@@ -380,59 +374,57 @@ async fn lock_cards(
     Json(request): Json<crate::CardLockRequest>,
 ) -> Result<Response, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
-    let relayed = cm.relay_card_lock(&consumer_id, &request).await?;
-    Ok((
-        relayed.status,
+    Ok(relayed(cm.relay_card_lock(&consumer_id, &request).await?))
+}
+
+/// The bank's answer to a relayed request, passed on as it came.
+fn relayed(answer: anumati_wire::PeerResponse) -> Response {
+    (
+        answer.status,
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        relayed.body,
+        answer.body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `POST /v1/payees`: relays a data user's request for the customer's saved
 /// payees (the bank's beneficiaries, to resolve "pay Priya") to the bank
 /// under an ACTIVE consent it holds, and the bank's answer back; logs
 /// `payees.read`, refused or not.
-#[utoipa::path(post, path = "/v1/payees", request_body = crate::PayeesRequest, responses(
+#[utoipa::path(post, path = "/v1/payees", request_body = crate::ConsentRef, responses(
     (status = 200, description = "the bank's answer, relayed: `{\"payees\": [{\"BeneficiaryId\", \"Name\", \"Vpa\", \"MaskedAccount\", \"Internal\"}]}`", body = Object),
     (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     params(("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
 async fn payees(
     State(cm): State<ConsentManager>,
     headers: HeaderMap,
-    Json(request): Json<crate::PayeesRequest>,
+    Json(request): Json<crate::ConsentRef>,
 ) -> Result<Response, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
-    let relayed = cm.relay_payees(&consumer_id, &request).await?;
-    Ok((
-        relayed.status,
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        relayed.body,
-    )
-        .into_response())
+    Ok(relayed(
+        cm.relay(&consumer_id, crate::Relay::Payees, &request)
+            .await?,
+    ))
 }
 
 /// `POST /v1/streams`: relays a data user's subscription to the live card
 /// events of a STREAM consent it holds (ACTIVE) to the bank, and the bank's
 /// answer back; logs `stream.subscribe`, refused or not. The bank refuses a
 /// consent in another mode.
-#[utoipa::path(post, path = "/v1/streams", request_body = crate::PayeesRequest, responses(
+#[utoipa::path(post, path = "/v1/streams", request_body = crate::ConsentRef, responses(
     (status = 200, description = "the bank's answer, relayed: `{\"consent_id\", \"accounts\"}`", body = Object),
     (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     params(("x-client-id" = String, Header), ("x-client-assertion" = String, Header)))]
 async fn streams(
     State(cm): State<ConsentManager>,
     headers: HeaderMap,
-    Json(request): Json<crate::PayeesRequest>,
+    Json(request): Json<crate::ConsentRef>,
 ) -> Result<Response, ConsentError> {
     let consumer_id = consumer(&cm, &headers).await?;
-    let relayed = cm.relay_stream(&consumer_id, &request).await?;
-    Ok((
-        relayed.status,
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        relayed.body,
-    )
-        .into_response())
+    Ok(relayed(
+        cm.relay(&consumer_id, crate::Relay::Stream, &request)
+            .await?,
+    ))
 }
 
 /// `POST /v1/consents/{consent_id}/erased`: the data user reports that it erased

@@ -152,10 +152,22 @@ pub struct CardLockRequest {
     pub lock: bool,
 }
 
-/// A data user's request under one of its consents: the customer's saved
-/// payees (`POST /v1/payees`) or a STREAM subscription (`POST /v1/streams`).
+/// What a data user asks under one of its consents ([`ConsentManager::relay`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relay {
+    /// The customer's saved payees, to resolve "pay Priya" in its chat
+    /// (the bank's `POST /v1/payees`; logged `payees.read`).
+    Payees,
+    /// A subscription to the live card events of a STREAM consent (the
+    /// bank's `POST /v1/streams`; logged `stream.subscribe`).
+    Stream,
+}
+
+/// A data user's request that names only one of its consents: the
+/// customer's saved payees (`POST /v1/payees`) or a STREAM subscription
+/// (`POST /v1/streams`).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct PayeesRequest {
+pub struct ConsentRef {
     #[serde(rename = "consentId", alias = "consent_id")]
     pub consent_id: String,
 }
@@ -788,40 +800,26 @@ impl ConsentManager {
         .await
     }
 
-    /// Relays a data user's request for the customer's saved payees (to
-    /// resolve "pay Priya" in its chat) to the bank with the stored artefact:
-    /// the consent must be this data user's and ACTIVE. Logged as
-    /// `payees.read` whatever its outcome; the bank's answer is passed on.
-    pub async fn relay_payees(
+    /// Relays a data user's request under one of its consents to the bank
+    /// with the stored artefact (see [`Relay`]): the consent must be this
+    /// data user's and ACTIVE. Logged whatever its outcome; the bank's answer
+    /// is passed on.
+    pub async fn relay(
         &self,
         consumer_id: &str,
-        request: &PayeesRequest,
+        relay: Relay,
+        request: &ConsentRef,
     ) -> Result<anumati_wire::PeerResponse, ConsentError> {
+        let (event, kind, path) = match relay {
+            Relay::Payees => ("payees.read", "PAYEES", "/v1/payees"),
+            Relay::Stream => ("stream.subscribe", "TRANSACTIONS", "/v1/streams"),
+        };
         self.relay_with_artefact(
             consumer_id,
             &request.consent_id,
-            "payees.read",
-            vec!["PAYEES".to_owned()],
-            "/v1/payees",
-            serde_json::json!({}),
-        )
-        .await
-    }
-
-    /// Relays a data user's subscription to the live card events of a STREAM
-    /// consent (`POST /v1/streams` at the bank). Logged as
-    /// `stream.subscribe` whatever its outcome.
-    pub async fn relay_stream(
-        &self,
-        consumer_id: &str,
-        request: &PayeesRequest,
-    ) -> Result<anumati_wire::PeerResponse, ConsentError> {
-        self.relay_with_artefact(
-            consumer_id,
-            &request.consent_id,
-            "stream.subscribe",
-            vec!["TRANSACTIONS".to_owned()],
-            "/v1/streams",
+            event,
+            vec![kind.to_owned()],
+            path,
             serde_json::json!({}),
         )
         .await
