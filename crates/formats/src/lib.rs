@@ -120,7 +120,11 @@
 //! by line but keeps every row until the end: the date order, the decimal
 //! separator and the running-balance check need them all, and a CSV is one
 //! statement per account anyway. [`parse_reader`] dispatches over a reader
-//! as [`parse_bytes`] does over bytes.
+//! as [`parse_bytes`] does over bytes. A caller that is done with a
+//! statement before it reads the next can hand it back to the MT940 or
+//! camt reader (`recycle`): the next statements' fields then reuse its
+//! strings instead of allocating, which is most of the allocator's work
+//! per entry.
 
 use std::fmt;
 
@@ -252,6 +256,144 @@ pub struct Entry {
     /// `"EREF"` when it is `NOTPROVIDED`), Dutch keys (`"TRTP"`, `"BIC"`,
     /// `"MARF"`, …; `"REMI"` raw, as it tells `USTD` from `STRD`).
     pub details: Vec<(String, String)>,
+}
+
+/// Allocations handed back with a reader's `recycle` (see
+/// [`mt940::Mt940Reader::recycle`], [`camt::CamtReader::recycle`]): the
+/// strings of a statement the caller is done with, kept to hold the next
+/// statements' fields, and its emptied entry vector. A reader whose caller
+/// never recycles allocates every field afresh, as before; the statements
+/// are the same either way.
+#[derive(Default)]
+pub(crate) struct Pool {
+    /// Emptied strings, each with some capacity.
+    strings: Vec<String>,
+    /// An emptied `transactions` vector.
+    entries: Vec<Entry>,
+}
+
+impl Pool {
+    /// At most this many strings are kept (about one large statement's).
+    const MAX_STRINGS: usize = 1 << 16;
+
+    /// Takes `statement`'s allocations for reuse.
+    pub(crate) fn recycle(&mut self, statement: Statement) {
+        let Statement {
+            account,
+            reference,
+            sequence,
+            information,
+            mut transactions,
+            ..
+        } = statement;
+        self.put(account);
+        self.put_opt(reference);
+        self.put_opt(sequence);
+        self.put_opt(information);
+        for e in transactions.drain(..) {
+            let Entry {
+                reference,
+                bank_reference,
+                transaction_code,
+                description,
+                counterparty,
+                counterparty_account,
+                supplementary,
+                details,
+                ..
+            } = e;
+            self.put_opt(reference);
+            self.put_opt(bank_reference);
+            self.put_opt(transaction_code);
+            self.put(description);
+            self.put_opt(counterparty);
+            self.put_opt(counterparty_account);
+            self.put_opt(supplementary);
+            for (k, v) in details {
+                self.put(k);
+                self.put(v);
+            }
+        }
+        if transactions.capacity() > self.entries.capacity() {
+            self.entries = transactions;
+        }
+    }
+
+    /// Keeps `s` for reuse.
+    #[inline]
+    pub(crate) fn put(&mut self, mut s: String) {
+        if s.capacity() > 0 && self.strings.len() < Self::MAX_STRINGS {
+            s.clear();
+            self.strings.push(s);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn put_opt(&mut self, s: Option<String>) {
+        if let Some(s) = s {
+            self.put(s);
+        }
+    }
+
+    /// An empty string with some capacity, if one is kept.
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<String> {
+        self.strings.pop()
+    }
+
+    /// An empty string, recycled if one is kept.
+    #[inline]
+    pub(crate) fn empty(&mut self) -> String {
+        self.strings.pop().unwrap_or_default()
+    }
+
+    /// `v` in a recycled string (allocated for `v` exactly when none is kept).
+    #[inline]
+    pub(crate) fn string(&mut self, v: &str) -> String {
+        if v.is_empty() {
+            return String::new();
+        }
+        match self.strings.pop() {
+            Some(mut s) => {
+                s.push_str(v);
+                s
+            }
+            None => v.to_owned(),
+        }
+    }
+
+    /// Sets `slot` to `v`, in the string it holds if it holds one.
+    #[inline]
+    pub(crate) fn set(&mut self, slot: &mut Option<String>, v: &str) {
+        match slot {
+            Some(s) => {
+                s.clear();
+                s.push_str(v);
+            }
+            None => *slot = Some(self.string(v)),
+        }
+    }
+
+    /// Sets `dst` to `v`, in a recycled string if `dst` has no capacity.
+    #[inline]
+    pub(crate) fn fill(&mut self, dst: &mut String, v: &str) {
+        if dst.capacity() == 0 {
+            *dst = self.string(v);
+        } else {
+            dst.clear();
+            dst.push_str(v);
+        }
+    }
+
+    /// A vector for a statement's entries: the recycled one if it holds
+    /// `capacity`, otherwise a new one of that capacity.
+    pub(crate) fn entries(&mut self, capacity: usize) -> Vec<Entry> {
+        if self.entries.capacity() >= capacity && self.entries.capacity() > 0 {
+            std::mem::take(&mut self.entries)
+        } else {
+            Vec::with_capacity(capacity)
+        }
+    }
 }
 
 /// Where in the file a problem is.

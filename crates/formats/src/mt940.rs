@@ -6,7 +6,7 @@ use std::io::BufRead;
 use anumati_domain::{Currency, Money};
 use jiff::civil::Date;
 
-use crate::{decode_line, parse_amount, Balance, Entry, Options, ParseError, Statement};
+use crate::{decode_line, parse_amount, Balance, Entry, Options, ParseError, Pool, Statement};
 
 /// Parses a whole MT940/MT942 input; returns the statements and warnings.
 pub fn parse<R: BufRead>(input: R, options: Options) -> Result<Parsed, ParseError> {
@@ -85,7 +85,29 @@ impl Field {
     }
 
     fn first_line(&self) -> &str {
-        self.text.split('\n').next().unwrap_or("")
+        match self.continuations.first() {
+            // The line ends before the `\n` that precedes `off`.
+            Some(&(off, _)) => &self.text[..off - 1],
+            None => &self.text,
+        }
+    }
+
+    /// The continuation lines, `\n`-joined as in `text`, if there are any.
+    fn after_first_line(&self) -> Option<&str> {
+        self.continuations
+            .first()
+            .map(|&(off, _)| &self.text[off..])
+    }
+
+    /// The lines of `text`, found from `continuations` (no search for `\n`).
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.continuations.iter().map(|&(off, _)| off));
+        let ends = self
+            .continuations
+            .iter()
+            .map(|&(off, _)| off - 1)
+            .chain(std::iter::once(self.text.len()));
+        starts.zip(ends).map(|(a, z)| &self.text[a..z])
     }
 }
 
@@ -110,6 +132,11 @@ pub struct Mt940Reader<R> {
     spare: Vec<Field>,
     eof: bool,
     failed: bool,
+    /// Allocations given back with [`Mt940Reader::recycle`].
+    pool: Pool,
+    /// The number of entries of the last statement (the next one's
+    /// vector is allocated for as many).
+    last_len: usize,
     /// Non-fatal problems (unbalanced statements with `warn_on_unbalanced`).
     pub warnings: Vec<ParseError>,
 }
@@ -127,8 +154,19 @@ impl<R: BufRead> Mt940Reader<R> {
             spare: Vec::new(),
             eof: false,
             failed: false,
+            pool: Pool::default(),
+            last_len: 0,
             warnings: Vec::new(),
         }
+    }
+
+    /// Gives a statement the caller is done with back to the reader, whose
+    /// next statements then reuse its strings and entry vector instead of
+    /// allocating their own: a caller that streams statements and drops
+    /// each one before the next saves most of the allocator's work. The
+    /// statements read are the same with or without it.
+    pub fn recycle(&mut self, statement: Statement) {
+        self.pool.recycle(statement);
     }
 
     /// Reads and decodes the next line into `self.line`; false at end.
@@ -262,8 +300,11 @@ impl<R: BufRead> Mt940Reader<R> {
                     return done.finish(self).map(Some);
                 }
             }
-            let builder = b.get_or_insert_with(|| Builder::new(field.line));
-            builder.field(&field)?;
+            let builder = match b.as_mut() {
+                Some(b) => b,
+                None => b.insert(Builder::new(field.line, self.pool.entries(self.last_len))),
+            };
+            builder.field(&field, &mut self.pool)?;
             if self.spare.len() < 4 {
                 self.spare.push(field);
             }
@@ -354,7 +395,7 @@ struct Scratch {
 }
 
 impl Builder {
-    fn new(start_line: usize) -> Self {
+    fn new(start_line: usize, transactions: Vec<Entry>) -> Self {
         Builder {
             start_line,
             reference: None,
@@ -366,13 +407,13 @@ impl Builder {
             available: None,
             forward: Vec::new(),
             information: None,
-            transactions: Vec::new(),
+            transactions,
             last_tag: Tag::NONE,
             scratch: Scratch::default(),
         }
     }
 
-    fn field(&mut self, f: &Field) -> Result<(), ParseError> {
+    fn field(&mut self, f: &Field, pool: &mut Pool) -> Result<(), ParseError> {
         let tag = f.tag;
         match tag.as_str() {
             "20" => self.reference = Some(f.text.trim().to_owned()),
@@ -406,13 +447,13 @@ impl Builder {
                         "no currency known: an :60F: or :34F: must come before :61:",
                     )
                 })?;
-                let e = parse_61(f, currency)?;
+                let e = parse_61(f, currency, pool)?;
                 self.transactions.push(e);
             }
             "86" => {
                 if self.last_tag.is("61") {
                     if let Some(e) = self.transactions.last_mut() {
-                        apply_86(e, &f.text, &mut self.scratch);
+                        apply_86(e, f, &mut self.scratch, pool);
                     }
                 } else {
                     let text = join_lines(&f.text, " ");
@@ -463,6 +504,7 @@ impl Builder {
     }
 
     fn finish<R>(self, reader: &mut Mt940Reader<R>) -> Result<Statement, ParseError> {
+        reader.last_len = self.transactions.len();
         let account = self.account.ok_or_else(|| {
             ParseError::at(self.start_line, 1, "25", "statement has no account (:25:)")
         })?;
@@ -557,7 +599,7 @@ fn parse_yymmdd(s: Option<&[u8]>, f: &Field, at: usize) -> Result<Date, ParseErr
 
 /// `:61:` — value date, entry date, mark, funds code, amount, type, references,
 /// supplementary details.
-fn parse_61(f: &Field, currency: Currency) -> Result<Entry, ParseError> {
+fn parse_61(f: &Field, currency: Currency, pool: &mut Pool) -> Result<Entry, ParseError> {
     let line = f.first_line();
     let s = line.as_bytes();
     let value_date = parse_yymmdd(s.get(0..6), f, 0)?;
@@ -621,7 +663,7 @@ fn parse_61(f: &Field, currency: Currency) -> Result<Entry, ParseError> {
         Some(b'N' | b'F' | b'S') => match line.get(i..i + 4) {
             Some(code) => {
                 i += 4;
-                Some(code.to_owned())
+                Some(pool.string(code))
             }
             None => return Err(f.err(code_start, "transaction type code is too short")),
         },
@@ -633,25 +675,35 @@ fn parse_61(f: &Field, currency: Currency) -> Result<Entry, ParseError> {
         }
     };
     let rest = line.get(i..).unwrap_or("");
-    let (customer_ref, bank_reference) = match rest.find("//") {
+    let slashes = {
+        let b = rest.as_bytes();
+        let mut at = find_byte(b, 0, b'/');
+        while at < b.len() && b.get(at + 1) != Some(&b'/') {
+            at = find_byte(b, at + 1, b'/');
+        }
+        (at < b.len()).then_some(at)
+    };
+    let (customer_ref, bank_reference) = match slashes {
         Some(p) => (&rest[..p], Some(rest[p + 2..].trim())),
         None => (rest, None),
     };
     let customer_ref = customer_ref.trim();
     let reference =
-        (!customer_ref.is_empty() && customer_ref != "NONREF").then(|| customer_ref.to_owned());
+        (!customer_ref.is_empty() && customer_ref != "NONREF").then(|| pool.string(customer_ref));
     let supplementary = f
-        .text
-        .split_once('\n')
-        .map(|(_, r)| join_lines(r, " "))
+        .after_first_line()
+        .map(|r| join_lines(r, " "))
         .filter(|s| !s.is_empty());
+    let bank_reference = bank_reference
+        .filter(|s| !s.is_empty())
+        .map(|s| pool.string(s));
     Ok(Entry {
         booking_date,
         value_date,
         amount,
         reversal,
         reference,
-        bank_reference: bank_reference.filter(|s| !s.is_empty()).map(str::to_owned),
+        bank_reference,
         transaction_code,
         description: String::new(),
         counterparty: None,
@@ -659,6 +711,30 @@ fn parse_61(f: &Field, currency: Currency) -> Result<Entry, ParseError> {
         supplementary,
         details: Vec::new(),
     })
+}
+
+/// The index of the first `c` in `b` from `from` on, or `b.len()`; eight
+/// bytes at a time.
+fn find_byte(b: &[u8], from: usize, c: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ (ONES * u64::from(c));
+        // A zero byte of `w` is a `c`; the lowest flagged byte is exact.
+        let zero = w.wrapping_sub(ONES) & !w & HIGHS;
+        if zero != 0 {
+            return i + (zero.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() {
+        if b[i] == c {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 fn join_lines(s: &str, sep: &str) -> String {
@@ -673,11 +749,12 @@ fn join_lines(s: &str, sep: &str) -> String {
 }
 
 /// Applies an entry's `:86:` information.
-fn apply_86(e: &mut Entry, text: &str, scratch: &mut Scratch) {
+fn apply_86(e: &mut Entry, f: &Field, scratch: &mut Scratch, pool: &mut Pool) {
+    let text = f.text.as_str();
     let mut joined_buf = std::mem::take(&mut scratch.joined);
-    let joined: &str = if text.contains('\n') {
+    let joined: &str = if !f.continuations.is_empty() {
         joined_buf.clear();
-        text.split('\n').for_each(|l| joined_buf.push_str(l));
+        f.lines().for_each(|l| joined_buf.push_str(l));
         &joined_buf
     } else {
         text
@@ -688,7 +765,7 @@ fn apply_86(e: &mut Entry, text: &str, scratch: &mut Scratch) {
         && b[3].is_ascii_punctuation()
         && b[4..6].iter().all(u8::is_ascii_digit);
     if german {
-        apply_german(e, joined, scratch);
+        apply_german(e, joined, scratch, pool);
     } else if is_dutch(text) {
         apply_dutch(e, joined);
     } else {
@@ -700,11 +777,12 @@ fn apply_86(e: &mut Entry, text: &str, scratch: &mut Scratch) {
 /// German structured `:86:`: `GVC?00text?20purpose…?30BLZ?31account?32name…`.
 /// Lines are wrapped at fixed width and joined without a separator; the
 /// sub-field structure carries the meaning.
-fn apply_german(e: &mut Entry, joined: &str, scratch: &mut Scratch) {
+fn apply_german(e: &mut Entry, joined: &str, scratch: &mut Scratch, pool: &mut Pool) {
     let b = joined.as_bytes();
     let sep = b[3];
-    e.transaction_code
-        .get_or_insert_with(|| joined[..3].to_owned());
+    if e.transaction_code.is_none() {
+        e.transaction_code = Some(pool.string(&joined[..3]));
+    }
     let purpose = &mut scratch.purpose;
     let name = &mut scratch.name;
     purpose.clear();
@@ -714,43 +792,48 @@ fn apply_german(e: &mut Entry, joined: &str, scratch: &mut Scratch) {
         // b[i] == sep and b[i+1..i+3] are digits.
         let key = &joined[i + 1..i + 3];
         let start = i + 3;
-        let mut end = start;
-        while end < b.len() {
-            if b[end] == sep
-                && b.get(end + 1..end + 3)
-                    .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
-            {
-                break;
-            }
-            end += 1;
+        let mut end = find_byte(b, start, sep);
+        while end < b.len()
+            && !b
+                .get(end + 1..end + 3)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        {
+            end = find_byte(b, end + 1, sep);
         }
         let value = &joined[start..end];
         match key {
             "20" | "21" | "22" | "23" | "24" | "25" | "26" | "27" | "28" | "29" | "60" | "61"
             | "62" | "63" => purpose.push_str(value),
             "31" => {
-                e.counterparty_account = Some(value.trim().to_owned()).filter(|s| !s.is_empty())
+                let v = value.trim();
+                if v.is_empty() {
+                    pool.put_opt(e.counterparty_account.take());
+                } else {
+                    pool.set(&mut e.counterparty_account, v);
+                }
             }
             "32" | "33" => name.push_str(value),
-            _ => e.details.push((key.to_owned(), value.to_owned())),
+            _ => e.details.push((pool.string(key), pool.string(value))),
         }
         i = end;
     }
     let name = name.trim();
     if !name.is_empty() {
-        e.counterparty = Some(name.to_owned());
+        pool.set(&mut e.counterparty, name);
     }
     let sepa = split_sepa(purpose, |k, v| {
-        let v = v.trim().to_owned();
+        let v = v.trim();
         match k {
-            "SVWZ" => e.description = v,
-            "EREF" if v != "NOTPROVIDED" => e.reference = Some(v),
-            "IBAN" if e.counterparty_account.is_none() => e.counterparty_account = Some(v),
-            _ => e.details.push((k.to_owned(), v)),
+            "SVWZ" => pool.fill(&mut e.description, v),
+            "EREF" if v != "NOTPROVIDED" => pool.set(&mut e.reference, v),
+            "IBAN" if e.counterparty_account.is_none() => {
+                e.counterparty_account = Some(pool.string(v))
+            }
+            _ => e.details.push((pool.string(k), pool.string(v))),
         }
     });
     if !sepa {
-        e.description = purpose.trim().to_owned();
+        pool.fill(&mut e.description, purpose.trim());
     }
 }
 
@@ -773,19 +856,24 @@ fn split_sepa(purpose: &str, mut each: impl FnMut(&'static str, &str)) -> bool {
     };
     let mut value_start = key.len() + 1;
     let b = purpose.as_bytes();
-    let mut i = value_start;
-    while i < b.len() {
-        // Every keyword is three or four capitals and a `+`.
-        if b.get(i + 4) == Some(&b'+') || b.get(i + 3) == Some(&b'+') {
-            if let Some(k) = key_at(i) {
+    // Every keyword is three or four capitals and a `+`: the first place
+    // from `value_start` on where one starts is found from the `+` signs,
+    // trying for each the start four bytes before it, then three.
+    let mut plus = find_byte(b, value_start + 3, b'+');
+    while plus < b.len() {
+        let found = [plus - 4, plus - 3]
+            .into_iter()
+            .filter(|&i| i >= value_start)
+            .find_map(|i| key_at(i).map(|k| (i, k)));
+        match found {
+            Some((i, k)) => {
                 each(key, &purpose[value_start..i]);
                 key = k;
                 value_start = i + k.len() + 1;
-                i = value_start;
-                continue;
+                plus = find_byte(b, value_start + 3, b'+');
             }
+            None => plus = find_byte(b, plus + 1, b'+'),
         }
-        i += 1;
     }
     each(key, purpose.get(value_start..).unwrap_or(""));
     true

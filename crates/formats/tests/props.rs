@@ -460,3 +460,145 @@ mod reader {
         assert!(n > 20);
     }
 }
+
+mod recycle {
+    use anumati_formats::camt::CamtReader;
+    use anumati_formats::mt940::Mt940Reader;
+    use anumati_formats::{Options, Statement};
+    use proptest::prelude::*;
+
+    /// Every statement of every MT940 and camt fixture (unbalanced ones
+    /// too): strings of all kinds and lengths to hand to a reader.
+    fn fixture_statements() -> Vec<Statement> {
+        let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+        let options = Options {
+            warn_on_unbalanced: true,
+            ..Options::default()
+        };
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            if let Ok(p) = anumati_formats::parse_bytes(&bytes, None, options.clone()) {
+                all.extend(p.statements);
+            }
+        }
+        assert!(all
+            .iter()
+            .any(|s| s.transactions.iter().any(|e| !e.details.is_empty())));
+        all
+    }
+
+    /// What a reader yields when each statement is recycled once read
+    /// (after `seed` was), as `(statements, the error that ended it)`.
+    fn read_recycling<I>(
+        mut reader: I,
+        recycle: impl Fn(&mut I, Statement),
+        seed: &[Statement],
+    ) -> (Vec<Statement>, Option<anumati_formats::ParseError>)
+    where
+        I: Iterator<Item = Result<Statement, anumati_formats::ParseError>>,
+    {
+        for s in seed {
+            recycle(&mut reader, s.clone());
+        }
+        let mut out = Vec::new();
+        while let Some(s) = reader.next() {
+            match s {
+                Ok(s) => {
+                    out.push(s.clone());
+                    recycle(&mut reader, s);
+                }
+                Err(e) => return (out, Some(e)),
+            }
+        }
+        (out, None)
+    }
+
+    fn read_plain<I>(reader: I) -> (Vec<Statement>, Option<anumati_formats::ParseError>)
+    where
+        I: Iterator<Item = Result<Statement, anumati_formats::ParseError>>,
+    {
+        read_recycling(reader, |_, _| {}, &[])
+    }
+
+    fn mt940<'a>(bytes: &'a [u8], options: &Options) -> Mt940Reader<&'a [u8]> {
+        Mt940Reader::new(bytes, options.clone())
+    }
+
+    fn camt<'a>(bytes: &'a [u8], options: &Options) -> CamtReader<&'a [u8]> {
+        CamtReader::new(bytes, options.clone())
+    }
+
+    /// A reader given back statements (its own and others') yields the
+    /// same statements and errors as one that is not.
+    #[test]
+    fn recycled_readers_read_every_fixture_the_same() {
+        let seed = fixture_statements();
+        let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path).unwrap();
+            for options in [
+                Options::default(),
+                Options {
+                    warn_on_unbalanced: true,
+                    ..Options::default()
+                },
+            ] {
+                if name.starts_with("mt94") {
+                    let want = read_plain(mt940(&bytes, &options));
+                    let got = read_recycling(mt940(&bytes, &options), |r, s| r.recycle(s), &seed);
+                    assert_eq!(got, want, "{name}");
+                    n += 1;
+                } else if name.starts_with("camt") {
+                    let want = read_plain(camt(&bytes, &options));
+                    let got = read_recycling(camt(&bytes, &options), |r, s| r.recycle(s), &seed);
+                    assert_eq!(got, want, "{name}");
+                    n += 1;
+                }
+            }
+        }
+        assert!(n >= 20);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Fixtures cut and spliced at random places, read with and without
+        /// recycling.
+        #[test]
+        fn recycling_never_changes_what_is_read(
+            cuts in prop::collection::vec((0usize..28, any::<prop::sample::Index>(), any::<prop::sample::Index>()), 1..4),
+        ) {
+            let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    let n = p.file_name().unwrap().to_string_lossy();
+                    n.starts_with("mt94") || n.starts_with("camt")
+                })
+                .collect();
+            files.sort();
+            let seed = fixture_statements();
+            let mut bytes = Vec::new();
+            for (file, from, to) in &cuts {
+                let b = std::fs::read(&files[file % files.len()]).unwrap();
+                let (a, z) = (from.index(b.len() + 1), to.index(b.len() + 1));
+                // Whole files too, so that statements get through.
+                bytes.extend_from_slice(&b);
+                bytes.extend_from_slice(&b[a.min(z)..a.max(z)]);
+            }
+            let options = Options { warn_on_unbalanced: true, ..Options::default() };
+            let want = read_plain(mt940(&bytes, &options));
+            let got = read_recycling(mt940(&bytes, &options), |r, s| r.recycle(s), &seed);
+            prop_assert_eq!(got, want);
+            let want = read_plain(camt(&bytes, &options));
+            let got = read_recycling(camt(&bytes, &options), |r, s| r.recycle(s), &seed);
+            prop_assert_eq!(got, want);
+        }
+    }
+}
