@@ -34,7 +34,7 @@
 //!
 //! [`BankStore::verify_ledger`] checks every invariant (see `anumati bank verify`).
 
-use anumati_domain::{AccountId, CardId, Category, Channel, Currency, Money, TransactionKind};
+use anumati_domain::{AccountId, Category, Channel, Currency, Money, TransactionKind};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::{Row, SqliteConnection};
@@ -457,21 +457,14 @@ pub struct Balances {
     pub limit: Money,
 }
 
-/// The balances of a customer account, read inside the caller's transaction.
-pub(crate) async fn balances_in(
-    conn: &mut SqliteConnection,
-    account: &str,
-) -> Result<Balances, LedgerError> {
-    let row = sqlx::query(
-        "SELECT a.currency, a.limit_minor,
-                (SELECT COALESCE(SUM(p.amount_minor), 0) FROM postings p WHERE p.account_id = a.id) AS booked,
-                (SELECT COALESCE(SUM(h.amount_minor), 0) FROM holds h WHERE h.account_id = a.id AND h.status = 'pending') AS held
-         FROM accounts a WHERE a.id = ?",
-    )
-    .bind(account)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(LedgerError::AccountNotFound)?;
+/// Reads an account's currency, limit, booked and held sums (a row of
+/// [`balances_from_row`]); the caller adds the `WHERE`.
+pub(crate) const BALANCES_SELECT: &str = "SELECT a.id, a.currency, a.limit_minor,
+        (SELECT COALESCE(SUM(p.amount_minor), 0) FROM postings p WHERE p.account_id = a.id) AS booked,
+        (SELECT COALESCE(SUM(h.amount_minor), 0) FROM holds h WHERE h.account_id = a.id AND h.status = 'pending') AS held
+     FROM accounts a";
+
+pub(crate) fn balances_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Balances, LedgerError> {
     let currency = Currency::new(row.get::<&str, _>("currency"))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let booked: i64 = row.get("booked");
@@ -485,108 +478,22 @@ pub(crate) async fn balances_in(
     })
 }
 
-/// Fails unless `account` can give `amount` (minor units, in its currency)
-/// and keep its available balance at or above minus its limit.
-/// Most card holds written in one transaction.
-pub const HOLD_BATCH: usize = 256;
-
-/// The sending half of the hold writer's queue.
-#[derive(Debug)]
-pub(crate) struct HoldQueue(tokio::sync::mpsc::Sender<HoldJob>);
-
-#[derive(Debug)]
-pub(crate) struct HoldJob {
-    card: String,
-    amount: Money,
-    merchant: String,
-    at: Timestamp,
-    reply: tokio::sync::oneshot::Sender<Result<String, LedgerError>>,
-}
-
-/// The group-commit loop of [`BankStore::authorise_card`].
-async fn hold_writer(store: BankStore, mut jobs: tokio::sync::mpsc::Receiver<HoldJob>) {
-    while let Some(first) = jobs.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < HOLD_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let outcome = write_holds(&store, &batch).await;
-        match outcome {
-            Ok(results) => {
-                for (job, result) in batch.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, holds = batch.len(), "card holds not written");
-                for job in batch {
-                    let _ = job
-                        .reply
-                        .send(Err(LedgerError::Store(StoreError::Corrupt(e.to_string()))));
-                }
-            }
-        }
-    }
-}
-
-/// One transaction for a batch of holds: each job's answer, or the error
-/// that stopped the batch (nothing of it is then written).
-async fn write_holds(
-    store: &BankStore,
-    batch: &[HoldJob],
-) -> Result<Vec<Result<String, LedgerError>>, LedgerError> {
-    let _gate = store.write_gate().await;
-    let mut tx = store.pool().begin_with("BEGIN IMMEDIATE").await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT account_id, status FROM cards WHERE id = ?")
-                .bind(&job.card)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((account, _)) = row.filter(|(_, status)| status == "active") else {
-            results.push(Err(LedgerError::CardDeclined));
-            continue;
-        };
-        match ensure_funds(&mut tx, &account, job.amount).await {
-            Ok(_) => {}
-            Err(
-                e @ (LedgerError::InsufficientFunds { .. } | LedgerError::CurrencyMismatch { .. }),
-            ) => {
-                results.push(Err(e));
-                continue;
-            }
-            Err(e) => return Err(e),
-        }
-        let id = format!("hold_{}", anumati_wire::html::random_token());
-        sqlx::query(
-            "INSERT INTO holds (id, account_id, card_id, amount_minor, currency, merchant, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-        )
-        .bind(&id)
-        .bind(&account)
-        .bind(&job.card)
-        .bind(job.amount.minor())
-        .bind(job.amount.currency().code())
-        .bind(&job.merchant)
-        .bind(job.at.as_second())
-        .execute(&mut *tx)
-        .await?;
-        results.push(Ok(id));
-    }
-    tx.commit().await?;
-    Ok(results)
-}
-
-pub(crate) async fn ensure_funds(
+/// The balances of a customer account, read inside the caller's transaction.
+pub(crate) async fn balances_in(
     conn: &mut SqliteConnection,
     account: &str,
-    amount: Money,
 ) -> Result<Balances, LedgerError> {
-    let b = balances_in(conn, account).await?;
+    let row = sqlx::query(&format!("{BALANCES_SELECT} WHERE a.id = ?"))
+        .bind(account)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(LedgerError::AccountNotFound)?;
+    balances_from_row(&row)
+}
+
+/// Fails unless `b`'s account can give `amount` (minor units, in its
+/// currency) and keep its available balance at or above minus its limit.
+pub(crate) fn check_funds(b: &Balances, amount: Money) -> Result<(), LedgerError> {
     if b.booked.currency() != amount.currency() {
         return Err(LedgerError::CurrencyMismatch {
             account: b.booked.currency(),
@@ -608,6 +515,18 @@ pub(crate) async fn ensure_funds(
             available: Money::from_minor(spendable, amount.currency()),
         });
     }
+    Ok(())
+}
+
+/// Fails unless `account` can give `amount` (see [`check_funds`]); returns
+/// its balances.
+pub(crate) async fn ensure_funds(
+    conn: &mut SqliteConnection,
+    account: &str,
+    amount: Money,
+) -> Result<Balances, LedgerError> {
+    let b = balances_in(conn, account).await?;
+    check_funds(&b, amount)?;
     Ok(b)
 }
 
@@ -657,50 +576,6 @@ impl BankStore {
         transfer_in(&mut tx, &entry, from, to, amount, description, at).await?;
         tx.commit().await?;
         Ok(entry)
-    }
-
-    /// Authorises a card payment: declines a locked or unknown card or one
-    /// whose account cannot afford it, otherwise places a hold that lowers
-    /// the available balance. Returns the hold's id once it is durable.
-    ///
-    /// Holds are group-committed: one writer task takes every authorisation
-    /// waiting (up to [`HOLD_BATCH`]) into one transaction, decides each in
-    /// order (each sees the holds before it), commits once and only then
-    /// answers each. A failed commit fails the whole batch; a decline
-    /// writes nothing.
-    pub async fn authorise_card(
-        &self,
-        card: &CardId,
-        amount: Money,
-        merchant: &str,
-        at: Timestamp,
-    ) -> Result<String, LedgerError> {
-        if amount.minor() <= 0 {
-            return Err(LedgerError::NotPositive);
-        }
-        let queue = self.holds.get_or_init(|| {
-            let (tx, rx) = tokio::sync::mpsc::channel(HOLD_BATCH * 4);
-            // The writer's own handle on the store holds no queue, so that it
-            // stops (and lets the pool go) once every store handle is dropped.
-            let mut writer = self.clone();
-            writer.holds = std::sync::Arc::default();
-            tokio::spawn(hold_writer(writer, rx));
-            HoldQueue(tx)
-        });
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = HoldJob {
-            card: card.as_str().to_owned(),
-            amount,
-            merchant: merchant.to_owned(),
-            at,
-            reply,
-        };
-        queue.0.send(job).await.map_err(|_| {
-            LedgerError::Store(StoreError::Corrupt("the hold writer stopped".into()))
-        })?;
-        answer.await.map_err(|_| {
-            LedgerError::Store(StoreError::Corrupt("the hold writer stopped".into()))
-        })?
     }
 
     /// Releases a pending hold (the authorisation lapsed or was reversed).

@@ -20,6 +20,7 @@
 pub mod api;
 pub mod cards;
 pub mod fi;
+pub mod holds;
 pub mod import;
 pub mod ledger;
 pub mod payments;
@@ -78,6 +79,25 @@ pub struct BankNode {
     inner: Arc<Inner>,
 }
 
+/// Most card-network assertions remembered as verified.
+const NETWORK_ASSERTIONS_KEPT: usize = 1024;
+
+/// Verified card-network assertions: token → (issuer, expiry), and the
+/// generation of the trusted keys they were verified under.
+#[derive(Default)]
+pub(crate) struct AssertionCache {
+    generation: u64,
+    verified: HashMap<String, (String, i64)>,
+}
+
+impl AssertionCache {
+    /// The trusted keys changed: forget every verified assertion.
+    pub(crate) fn keys_changed(&mut self) {
+        self.generation += 1;
+        self.verified.clear();
+    }
+}
+
 struct Inner {
     id: String,
     store: BankStore,
@@ -93,6 +113,11 @@ struct Inner {
     phone_page: AtomicBool,
     /// Card networks that may ask for authorisations, and their keys.
     card_networks: RwLock<HashMap<String, KeySet>>,
+    /// Card networks' assertions already verified: token → (issuer, expiry).
+    /// A network sends the same assertion with every request for its
+    /// lifetime, so its signature is checked once; emptied whenever the
+    /// trusted keys change.
+    network_assertions: std::sync::Mutex<AssertionCache>,
     /// STREAM subscriptions and the data users' event queues.
     streams: stream::StreamHub,
     clock: SharedClock,
@@ -117,6 +142,7 @@ impl BankNode {
                 payment_clients: RwLock::new(HashMap::new()),
                 phone_page: AtomicBool::new(false),
                 card_networks: RwLock::new(HashMap::new()),
+                network_assertions: std::sync::Mutex::default(),
                 streams: stream::StreamHub::default(),
                 clock,
             }),
@@ -194,9 +220,44 @@ impl BankNode {
         self.authenticate_client(&self.inner.payment_clients, "payment client", assertion)
     }
 
-    /// Verifies a card network's `x-client-assertion`, as for payment clients.
+    /// Verifies a card network's `x-client-assertion`, as for payment
+    /// clients. A token verified before is only checked for expiry (see
+    /// `network_assertions`).
     pub fn authenticate_card_network(&self, assertion: Option<&str>) -> Result<String, BankError> {
-        self.authenticate_client(&self.inner.card_networks, "card network", assertion)
+        let token = assertion.ok_or(BankError::MissingHeader("x-client-assertion"))?;
+        let now = self.now().as_second();
+        let generation = {
+            let cache = self.network_assertions();
+            if let Some((iss, exp)) = cache.verified.get(token) {
+                if now < *exp {
+                    return Ok(iss.clone());
+                }
+            }
+            cache.generation
+        };
+        let iss = self.authenticate_client(&self.inner.card_networks, "card network", assertion)?;
+        let exp = anumati_wire::jws::peek_unverified::<anumati_wire::jws::ClientAssertion>(token)
+            .map_err(|e| BankError::Unauthenticated(e.to_string()))?
+            .exp;
+        let mut cache = self.network_assertions();
+        // Keys that changed during the check: do not remember the answer.
+        if cache.generation == generation {
+            if cache.verified.len() >= NETWORK_ASSERTIONS_KEPT {
+                cache.verified.retain(|_, (_, exp)| now < *exp);
+                if cache.verified.len() >= NETWORK_ASSERTIONS_KEPT {
+                    cache.verified.clear();
+                }
+            }
+            cache.verified.insert(token.to_owned(), (iss.clone(), exp));
+        }
+        Ok(iss)
+    }
+
+    pub(crate) fn network_assertions(&self) -> std::sync::MutexGuard<'_, AssertionCache> {
+        self.inner
+            .network_assertions
+            .lock()
+            .expect("assertion cache")
     }
 
     fn authenticate_client(

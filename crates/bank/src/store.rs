@@ -34,7 +34,7 @@ pub struct BankStore {
     /// they queue here instead of spinning on SQLite's busy handler.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The group-commit queue of card holds ([`crate::ledger`]), started on first use.
-    pub(crate) holds: std::sync::Arc<std::sync::OnceLock<crate::ledger::HoldQueue>>,
+    pub(crate) holds: std::sync::Arc<std::sync::OnceLock<crate::holds::HoldQueue>>,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {

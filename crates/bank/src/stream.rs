@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
+use crate::holds::CardOwner;
 use crate::ledger::LedgerError;
 use crate::{BankError, BankNode};
 
@@ -110,13 +111,6 @@ pub(crate) struct StreamHub {
     dropped: AtomicU64,
 }
 
-/// A card, its account, its customer and the customer's time zone.
-struct CardOwner {
-    account: String,
-    customer: String,
-    time_zone: String,
-}
-
 impl BankNode {
     /// Trusts a card network (the simulator's, in the demo) to ask for authorisations.
     pub fn trust_card_network(&self, id: impl Into<String>, keys: anumati_wire::jws::KeySet) {
@@ -125,6 +119,7 @@ impl BankNode {
             .write()
             .expect("key lock")
             .insert(id.into(), keys);
+        self.network_assertions().keys_changed();
     }
 
     /// Where a data user's card events go (the embedded mode's queue).
@@ -200,23 +195,6 @@ impl BankNode {
         })
     }
 
-    async fn card_owner(&self, card: &str) -> Result<Option<CardOwner>, BankError> {
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT a.id, c.id, c.time_zone FROM cards k
-             JOIN accounts a ON a.id = k.account_id JOIN customers c ON c.id = a.customer_id
-             WHERE k.id = ?",
-        )
-        .bind(card)
-        .fetch_optional(self.store().pool())
-        .await
-        .map_err(|e| BankError::Store(crate::store::StoreError::Database(e)))?;
-        Ok(row.map(|(account, customer, time_zone)| CardOwner {
-            account,
-            customer,
-            time_zone,
-        }))
-    }
-
     /// Decides a card authorisation, holds the money, and streams the event.
     pub async fn authorise(
         &self,
@@ -239,29 +217,33 @@ impl BankNode {
             }
         }
         let now = self.now();
-        let owner = self.card_owner(&req.card_id).await?;
-        let decided = match &owner {
-            None => Err("unknown_card"),
-            Some(_) => match self
-                .store()
-                .authorise_card(
-                    &CardId::new(req.card_id.clone()),
-                    req.amount,
-                    &req.merchant,
-                    now,
-                )
-                .await
-            {
-                Ok(hold) => Ok(hold),
-                Err(LedgerError::CardDeclined) => Err("card_locked"),
-                Err(LedgerError::InsufficientFunds { .. }) => Err("insufficient_funds"),
-                Err(LedgerError::CurrencyMismatch { .. }) => Err("currency_mismatch"),
-                Err(e) => {
-                    return Err(BankError::Store(crate::store::StoreError::Corrupt(
-                        e.to_string(),
-                    )))
-                }
-            },
+        let decision = self
+            .store()
+            .decide_card(
+                &CardId::new(req.card_id.clone()),
+                req.amount,
+                &req.merchant,
+                now,
+            )
+            .await
+            .map_err(|e| BankError::Store(crate::store::StoreError::Corrupt(e.to_string())))?;
+        let owner = decision.owner;
+        let decided = match (decision.hold, &owner) {
+            (Ok(hold), Some(_)) => Ok(hold),
+            (Err(LedgerError::CardDeclined), None) => Err("unknown_card"),
+            (Err(LedgerError::CardDeclined), Some(_)) => Err("card_locked"),
+            (Err(LedgerError::InsufficientFunds { .. }), _) => Err("insufficient_funds"),
+            (Err(LedgerError::CurrencyMismatch { .. }), _) => Err("currency_mismatch"),
+            (Err(e), _) => {
+                return Err(BankError::Store(crate::store::StoreError::Corrupt(
+                    e.to_string(),
+                )))
+            }
+            (Ok(_), None) => {
+                return Err(BankError::Store(crate::store::StoreError::Corrupt(
+                    "a hold without a card".into(),
+                )))
+            }
         };
         let response = match decided {
             Ok(hold) => AuthorisationResponse {

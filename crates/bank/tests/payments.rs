@@ -967,3 +967,155 @@ async fn concurrent_retries_of_one_key_pay_once() {
     assert_eq!(payments, 1);
     bank.assert_ledger_ok().await;
 }
+
+/// A card of the bank and its account.
+async fn some_card(bank: &Bank) -> (Account, anumati_domain::Card) {
+    for c in bank.store.customers(0, 100).await.unwrap() {
+        for a in bank.store.accounts_of(&c.id).await.unwrap() {
+            if let Some(k) = bank.store.cards_of(&a.id).await.unwrap().into_iter().next() {
+                return (a, k);
+            }
+        }
+    }
+    panic!("no card in the simulated bank");
+}
+
+#[tokio::test]
+async fn authorisations_decided_together_never_take_an_account_past_its_limit() {
+    let bank = bank().await;
+    let (account, card) = some_card(&bank).await;
+    let start = bank.store.balances(&account.id).await.unwrap();
+    let spendable = start.available.minor() + start.limit.minor();
+    assert!(spendable > 0, "{start:?}");
+    // Thirty at once (one batch of the hold writer): only as many as the
+    // account can bear are approved, each seeing the holds before it.
+    let amount = Money::from_minor(spendable / 7 + 1, account.currency);
+    let fit = spendable / amount.minor();
+    assert_eq!(fit, 6);
+    let now = bank.clock.now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let store = bank.store.clone();
+        let id = card.id.clone();
+        tasks.spawn(async move { store.authorise_card(&id, amount, "Cafe", now).await });
+    }
+    let (mut approved, mut refused) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Ok(hold) => {
+                assert!(hold.starts_with("hold_"), "{hold}");
+                approved += 1;
+            }
+            Err(anumati_bank::ledger::LedgerError::InsufficientFunds { .. }) => refused += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((approved, refused), (fit, 30 - fit));
+    let after = bank.store.balances(&account.id).await.unwrap();
+    assert_eq!(after.held.minor(), start.held.minor() + fit * amount.minor());
+    assert!(after.available.minor() >= -after.limit.minor());
+    bank.assert_ledger_ok().await;
+}
+
+#[tokio::test]
+async fn a_batch_tells_an_unknown_card_from_a_locked_one_and_says_whose_card_it_is() {
+    let bank = bank().await;
+    let (account, card) = some_card(&bank).await;
+    let (_, other) = {
+        let mut found = None;
+        for c in bank.store.customers(0, 100).await.unwrap() {
+            for a in bank.store.accounts_of(&c.id).await.unwrap() {
+                for k in bank.store.cards_of(&a.id).await.unwrap() {
+                    if k.id != card.id && a.currency == account.currency {
+                        found = Some((a.clone(), k));
+                    }
+                }
+            }
+        }
+        found.expect("a second card")
+    };
+    sqlx::query("UPDATE cards SET status = 'locked', locked_at = 0 WHERE id = ?")
+        .bind(other.id.as_str())
+        .execute(bank.store.pool())
+        .await
+        .unwrap();
+    let amount = Money::from_minor(100, account.currency);
+    let now = bank.clock.now();
+    let nope = CardId::new("card_nope");
+    let (active, locked, unknown) = tokio::join!(
+        bank.store.decide_card(&card.id, amount, "Cafe", now),
+        bank.store.decide_card(&other.id, amount, "Cafe", now),
+        bank.store.decide_card(&nope, amount, "Cafe", now),
+    );
+    let (active, locked, unknown) = (active.unwrap(), locked.unwrap(), unknown.unwrap());
+    assert!(active.hold.is_ok());
+    let owner = active.owner.expect("the card's owner");
+    assert_eq!(owner.account, account.id.as_str());
+    assert_eq!(owner.customer, account.customer_id.as_str());
+    assert!(matches!(
+        locked.hold,
+        Err(anumati_bank::ledger::LedgerError::CardDeclined)
+    ));
+    assert!(locked.owner.is_some());
+    assert!(matches!(
+        unknown.hold,
+        Err(anumati_bank::ledger::LedgerError::CardDeclined)
+    ));
+    assert!(unknown.owner.is_none());
+}
+
+#[tokio::test]
+async fn a_card_networks_assertion_is_refused_once_expired_or_once_its_key_is_no_longer_trusted() {
+    let bank = bank().await;
+    let (account, card) = some_card(&bank).await;
+    let network = Signer::generate("net-1");
+    let mut keys = KeySet::new();
+    keys.insert(network.kid(), network.verifying_key());
+    bank.node.trust_card_network("net", keys);
+    let body = json!({
+        "card_id": card.id.as_str(),
+        "amount": {"amount": "1.00", "currency": account.currency.code()},
+        "merchant": "Cafe", "mcc": "5814", "terminal": "t-1",
+        "card_present": true, "country": "IN",
+    });
+    let token = bank.assertion(&network, "net");
+    let send = |token: String| {
+        let peer = bank.peer.clone();
+        let body = body.clone();
+        async move {
+            peer.send(
+                Method::POST,
+                "/v1/card-authorisations",
+                &[("x-client-assertion", token.as_str())],
+                Some(&body),
+            )
+            .await
+            .unwrap()
+            .status
+        }
+    };
+    // The same assertion, sent again within its lifetime, is accepted again.
+    assert_eq!(send(token.clone()).await, StatusCode::OK);
+    assert_eq!(send(token.clone()).await, StatusCode::OK);
+    // Expired: refused, though it was accepted before.
+    bank.clock.advance(SignedDuration::from_secs(61));
+    assert_eq!(send(token).await, StatusCode::UNAUTHORIZED);
+    let token = bank.assertion(&network, "net");
+    assert_eq!(send(token.clone()).await, StatusCode::OK);
+    // The network's key replaced: the old key's assertion is refused at once.
+    let replacement = Signer::generate("net-2");
+    let mut keys = KeySet::new();
+    keys.insert(replacement.kid(), replacement.verifying_key());
+    bank.node.trust_card_network("net", keys);
+    assert_eq!(send(token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(bank.assertion(&replacement, "net")).await,
+        StatusCode::OK
+    );
+    // Never trusted: refused.
+    let stranger = Signer::generate("net-1");
+    assert_eq!(
+        send(bank.assertion(&stranger, "net")).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
