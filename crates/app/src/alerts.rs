@@ -20,15 +20,18 @@
 //! stops alerts at once: the bank stops sending and the app drops anything
 //! still queued.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use anumati_domain::consent::{ConsentArtefact, ConsentMode};
 use anumati_fraud::{CardAuthorisation, Detector};
 use anumati_wire::stream::Delivery;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::confidence::Confidence;
+use crate::dialogue::State;
 use crate::nlu::Lang;
 use crate::{AppError, ChatApp, Reply};
 
@@ -90,17 +93,45 @@ struct Outcome {
     reason: Option<String>,
 }
 
-/// The detector the app scores events with (bounded memory; the bank's thresholds).
+/// The detector the app scores events with (bounded memory; the bank's
+/// thresholds), and what the app's links say of the consents events come
+/// under.
 pub(crate) struct Alerts {
     detector: Mutex<Detector>,
+    consents: Mutex<LiveConsents>,
 }
+
+/// Consent id → the customer it is a live STREAM consent of (`None`: not
+/// one), as the links said at `generation` ([`crate::store::AppStore::links_generation`]):
+/// any write to the links empties it, so a revocation counts from the next event.
+#[derive(Default)]
+struct LiveConsents {
+    generation: u64,
+    by_id: HashMap<String, Option<(String, Timestamp)>>,
+}
+
+/// Most consents [`LiveConsents`] remembers.
+const LIVE_CONSENTS_KEPT: usize = 100_000;
+
+/// Most events the alert task takes from its queue at once.
+pub const ALERT_BATCH: usize = 512;
 
 impl Alerts {
     pub(crate) fn new(detector: Detector) -> Self {
         Alerts {
             detector: Mutex::new(detector),
+            consents: Mutex::default(),
         }
     }
+}
+
+/// An alert decided, before it is told.
+struct Raised {
+    login: String,
+    consent_id: String,
+    event: CardAuthorisation,
+    assessment: anumati_fraud::Assessment,
+    declined: bool,
 }
 
 fn place(event: &CardAuthorisation, lang: Lang) -> String {
@@ -171,17 +202,20 @@ impl ChatApp {
         Ok(n)
     }
 
-    /// Runs the alert task: reads the bank's events until the queue closes.
+    /// Runs the alert task: reads the bank's events until the queue closes,
+    /// taking whatever is waiting (up to [`ALERT_BATCH`]) at once.
     pub fn spawn_alerts(
         &self,
         mut events: mpsc::Receiver<Delivery>,
     ) -> tokio::task::JoinHandle<()> {
         let app = self.clone();
         tokio::spawn(async move {
-            while let Some(delivery) = events.recv().await {
-                if let Err(e) = app.on_card_event(&delivery).await {
-                    tracing::warn!(error = %e, "card event not handled");
+            let mut batch = Vec::with_capacity(ALERT_BATCH);
+            while events.recv_many(&mut batch, ALERT_BATCH).await > 0 {
+                if let Err(e) = app.on_card_events(&batch).await {
+                    tracing::warn!(error = %e, events = batch.len(), "card events not handled");
                 }
+                batch.clear();
             }
         })
     }
@@ -189,60 +223,149 @@ impl ChatApp {
     /// Scores one event and, on an alert, tells the customer. Returns the
     /// alert pushed, if any.
     pub async fn on_card_event(&self, delivery: &Delivery) -> Result<Option<Reply>, AppError> {
-        let event = match CardAuthorisation::from_json(&delivery.event) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!(error = %e, "card event refused");
-                return Ok(None);
+        Ok(self
+            .on_card_events(std::slice::from_ref(delivery))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Scores events in order and tells the customers of those that alert:
+    /// one read of each such customer's conversation, one write of them all.
+    /// Returns the alerts pushed.
+    pub async fn on_card_events(&self, deliveries: &[Delivery]) -> Result<Vec<Reply>, AppError> {
+        let mut raised: Vec<Raised> = Vec::new();
+        for delivery in deliveries {
+            let event = match CardAuthorisation::from_json(&delivery.event) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!(error = %e, "card event refused");
+                    continue;
+                }
+            };
+            // Still one of this app's ACTIVE, unexpired STREAM consents?
+            let Some(login) = self.live_stream_consent(&delivery.consent_id).await? else {
+                continue;
+            };
+            let outcome: Outcome = serde_json::from_str(&delivery.event).unwrap_or_default();
+            let assessment = self
+                .inner
+                .alerts
+                .detector
+                .lock()
+                .expect("detector lock")
+                .assess(&event);
+            // A payment the bank declined on a card the customer locked needs
+            // no question (the detector has still seen it).
+            let on_locked_card = outcome.reason.as_deref() == Some("card_locked");
+            if !assessment.alert || on_locked_card {
+                continue;
             }
-        };
-        // Still one of this app's ACTIVE, unexpired STREAM consents?
-        let Some((login, status, artefact)) =
-            self.store().link_of_consent(&delivery.consent_id).await?
-        else {
-            return Ok(None);
-        };
-        let live = status == "ACTIVE"
-            && artefact
-                .as_deref()
-                .and_then(|a| anumati_wire::jws::peek_unverified::<ConsentArtefact>(a).ok())
-                .is_some_and(|a| a.mode == ConsentMode::Stream && self.now() < a.expiry);
-        if !live {
-            return Ok(None);
+            raised.push(Raised {
+                login,
+                consent_id: delivery.consent_id.clone(),
+                event,
+                assessment,
+                declined: outcome.decision.as_deref() == Some("declined"),
+            });
         }
-        let outcome: Outcome = serde_json::from_str(&delivery.event).unwrap_or_default();
-        let assessment = self
-            .inner
-            .alerts
-            .detector
-            .lock()
-            .expect("detector lock")
-            .assess(&event);
-        // A payment the bank declined on a card the customer locked needs no
-        // question (the detector has still seen it).
-        let on_locked_card = outcome.reason.as_deref() == Some("card_locked");
-        if !assessment.alert || on_locked_card {
-            return Ok(None);
+        if raised.is_empty() {
+            return Ok(Vec::new());
         }
-        let mut state = self.load_dialogue_state(&login).await?;
-        let lang = if state.hindi { Lang::Hi } else { Lang::En };
+
+        // Each customer's conversation once: the alert waits in it (the
+        // newest, when several came at once).
+        let mut states: Vec<(String, State)> = Vec::new();
+        let mut replies = Vec::with_capacity(raised.len());
+        for alert in &raised {
+            let i = match states.iter().position(|(login, _)| *login == alert.login) {
+                Some(i) => i,
+                None => {
+                    let state = self.load_dialogue_state(&alert.login).await?;
+                    states.push((alert.login.clone(), state));
+                    states.len() - 1
+                }
+            };
+            let state = &mut states[i].1;
+            let lang = if state.hindi { Lang::Hi } else { Lang::En };
+            replies.push((alert.login.as_str(), self.alert_reply(alert, lang)));
+            state.alert = Some(PendingAlert {
+                consent_id: alert.consent_id.clone(),
+                authorisation_id: alert.event.id.clone(),
+                merchant: alert.event.merchant.clone(),
+            });
+        }
+        let states: Vec<(&str, &State)> = states.iter().map(|(l, s)| (l.as_str(), s)).collect();
+        self.save_dialogue_states(&states).await?;
+        let mut pushed = Vec::with_capacity(replies.len());
+        for (login, reply) in replies {
+            tracing::info!(authorisation = %reply.data["alert"]["authorisation_id"], "fraud alert sent");
+            self.push(login, reply.clone());
+            pushed.push(reply);
+        }
+        Ok(pushed)
+    }
+
+    /// The customer whose live STREAM consent this is, if it is one: ACTIVE
+    /// in the app's links, in STREAM mode and not expired.
+    async fn live_stream_consent(&self, consent_id: &str) -> Result<Option<String>, AppError> {
+        let generation = self.store().links_generation();
+        let now = self.now();
+        {
+            let mut cache = self.inner.alerts.consents.lock().expect("consent cache");
+            if cache.generation != generation {
+                cache.by_id.clear();
+                cache.generation = generation;
+            }
+            if let Some(known) = cache.by_id.get(consent_id) {
+                return Ok(known
+                    .as_ref()
+                    .filter(|(_, expiry)| now < *expiry)
+                    .map(|(login, _)| login.clone()));
+            }
+        }
+        let live = match self.store().link_of_consent(consent_id).await? {
+            Some((login, status, Some(artefact))) if status == "ACTIVE" => {
+                anumati_wire::jws::peek_unverified::<ConsentArtefact>(&artefact)
+                    .ok()
+                    .filter(|a| a.mode == ConsentMode::Stream)
+                    .map(|a| (login, a.expiry))
+            }
+            _ => None,
+        };
+        let mut cache = self.inner.alerts.consents.lock().expect("consent cache");
+        // Links written meanwhile: what was read may be stale; do not keep it.
+        if cache.generation == generation {
+            if cache.by_id.len() >= LIVE_CONSENTS_KEPT {
+                cache.by_id.clear();
+            }
+            cache.by_id.insert(consent_id.to_owned(), live.clone());
+        }
+        Ok(live
+            .filter(|(_, expiry)| now < *expiry)
+            .map(|(login, _)| login))
+    }
+
+    /// The alert's message in the customer's language, with its quick replies.
+    fn alert_reply(&self, alert: &Raised, lang: Lang) -> Reply {
+        let event = &alert.event;
         let in_lang = match lang {
             Lang::En => anumati_fraud::Language::En,
             Lang::Hi => anumati_fraud::Language::Hi,
         };
-        let reasons: Vec<&str> = assessment
+        let reasons: Vec<&str> = alert
+            .assessment
             .reasons
             .iter()
             .map(|r| r.text_in(in_lang))
             .collect();
-        let declined = outcome.decision.as_deref() == Some("declined");
         let text = match lang {
             Lang::En => format!(
                 "Was this you? A card payment of {} at {} ({}){}. Why I ask: {}.",
                 event.amount,
                 event.merchant,
-                place(&event, lang),
-                if declined {
+                place(event, lang),
+                if alert.declined {
                     " — the bank declined it"
                 } else {
                     ""
@@ -252,9 +375,9 @@ impl ChatApp {
             Lang::Hi => format!(
                 "क्या यह आप थे? {} ({}) पर {} का कार्ड भुगतान{}। कारण: {}।",
                 event.merchant,
-                place(&event, lang),
+                place(event, lang),
                 event.amount,
-                if declined {
+                if alert.declined {
                     " — बैंक ने इसे अस्वीकार किया"
                 } else {
                     ""
@@ -270,23 +393,15 @@ impl ChatApp {
                 "authorisation_id": event.id,
                 "merchant": event.merchant,
                 "amount": event.amount,
-                "score": (assessment.score * 1000.0).round() / 1000.0,
-                "reasons": assessment.reasons,
+                "score": (alert.assessment.score * 1000.0).round() / 1000.0,
+                "reasons": alert.assessment.reasons,
             }}),
         );
         reply.quick_replies = match lang {
             Lang::En => vec![ALERT_YES.into(), ALERT_NO.into()],
             Lang::Hi => vec![ALERT_YES_HI.into(), ALERT_NO_HI.into()],
         };
-        state.alert = Some(PendingAlert {
-            consent_id: delivery.consent_id.clone(),
-            authorisation_id: event.id.clone(),
-            merchant: event.merchant.clone(),
-        });
-        self.save_dialogue_state(&login, &state).await?;
-        tracing::info!(authorisation = %event.id, score = assessment.score, "fraud alert sent");
-        self.push(&login, reply.clone());
-        Ok(Some(reply))
+        reply
     }
 }
 

@@ -206,11 +206,33 @@ impl ChatApp {
         login: &str,
         state: &State,
     ) -> Result<(), AppError> {
-        let bytes = serde_json::to_vec(state).map_err(|e| AppError::Corrupt(e.to_string()))?;
+        self.save_dialogue_states(&[(login, state)]).await
+    }
+
+    /// Saves several customers' conversations in one transaction.
+    pub(crate) async fn save_dialogue_states(
+        &self,
+        states: &[(&str, &State)],
+    ) -> Result<(), AppError> {
         let until = self.now() + SignedDuration::from_mins(CONTEXT_MINUTES);
-        self.vault()
-            .put(login, DIALOGUE_KIND, "state", &bytes, until)
-            .await?;
+        let bytes = states
+            .iter()
+            .map(|(_, state)| {
+                serde_json::to_vec(state).map_err(|e| AppError::Corrupt(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let records: Vec<crate::vault::Record<'_>> = states
+            .iter()
+            .zip(&bytes)
+            .map(|((login, _), bytes)| crate::vault::Record {
+                login,
+                kind: DIALOGUE_KIND,
+                id: "state",
+                plaintext: bytes,
+                keep_until: until,
+            })
+            .collect();
+        self.vault().put_many(&records).await?;
         Ok(())
     }
 

@@ -23,11 +23,28 @@ pub struct Link {
 #[derive(Debug, Clone)]
 pub struct AppStore {
     pool: SqlitePool,
+    /// Bumped after every write to `links`: a cache of what the links say
+    /// (the alert task's) is good while this has not moved.
+    links_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AppStore {
     pub fn new(pool: SqlitePool) -> Self {
-        AppStore { pool }
+        AppStore {
+            pool,
+            links_generation: Default::default(),
+        }
+    }
+
+    /// How many times the links have been written (see `links_generation`).
+    pub fn links_generation(&self) -> u64 {
+        self.links_generation
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn links_written(&self) {
+        self.links_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -116,6 +133,7 @@ impl AppStore {
             .bind(now.as_second())
             .execute(&self.pool)
             .await?;
+        self.links_written();
         Ok(())
     }
 
@@ -162,6 +180,7 @@ impl AppStore {
             .bind(handle)
             .execute(&self.pool)
             .await?;
+        self.links_written();
         Ok(())
     }
 
@@ -180,6 +199,7 @@ impl AppStore {
         .bind(handle)
         .execute(&self.pool)
         .await?;
+        self.links_written();
         Ok(())
     }
 
@@ -197,6 +217,7 @@ impl AppStore {
         .bind(handle)
         .execute(&self.pool)
         .await?;
+        self.links_written();
         Ok(())
     }
 

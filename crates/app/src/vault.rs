@@ -21,7 +21,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretBox};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 const NONCE_BYTES: usize = 12;
 
@@ -137,6 +137,16 @@ fn record_aad(login: &str, kind: &str, id: &str) -> Vec<u8> {
     format!("anumati-vault/v1\0{login}\0{kind}\0{id}").into_bytes()
 }
 
+/// One record for [`Vault::put_many`] (no `Debug`: it holds plaintext).
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    pub login: &'a str,
+    pub kind: &'a str,
+    pub id: &'a str,
+    pub plaintext: &'a [u8],
+    pub keep_until: Timestamp,
+}
+
 /// Per-customer encrypted storage in the app's database.
 #[derive(Clone)]
 pub struct Vault {
@@ -163,11 +173,22 @@ impl Vault {
         login: &str,
         create: bool,
     ) -> Result<Option<SecretBox<[u8; 32]>>, VaultError> {
+        let mut conn = self.pool.acquire().await?;
+        self.data_key_in(&mut conn, login, create).await
+    }
+
+    /// The customer's data key, read (and, with `create`, made) on `conn`.
+    async fn data_key_in(
+        &self,
+        conn: &mut SqliteConnection,
+        login: &str,
+        create: bool,
+    ) -> Result<Option<SecretBox<[u8; 32]>>, VaultError> {
         let aad = format!("anumati-data-key/v1\0{login}");
         let wrapped: Option<Vec<u8>> =
             sqlx::query_scalar("SELECT wrapped FROM data_keys WHERE login = ?")
                 .bind(login)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *conn)
                 .await?;
         if let Some(wrapped) = wrapped {
             let bytes = open(self.master.0.expose_secret(), &wrapped, aad.as_bytes())?;
@@ -184,10 +205,10 @@ impl Vault {
         )
         .bind(login)
         .bind(wrapped)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         // Another writer may have won the race: read back whichever key is stored.
-        Box::pin(self.data_key(login, false)).await
+        Box::pin(self.data_key_in(conn, login, false)).await
     }
 
     /// Seals and stores (or replaces) one record until `keep_until`.
@@ -199,19 +220,53 @@ impl Vault {
         plaintext: &[u8],
         keep_until: Timestamp,
     ) -> Result<(), VaultError> {
-        let key = self.data_key(login, true).await?.ok_or(VaultError::Open)?;
-        let sealed = seal(key.expose_secret(), plaintext, &record_aad(login, kind, id));
-        sqlx::query(
-            "INSERT INTO vault (login, kind, id, sealed, keep_until) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (login, kind, id) DO UPDATE SET sealed = excluded.sealed, keep_until = excluded.keep_until",
-        )
-        .bind(login)
-        .bind(kind)
-        .bind(id)
-        .bind(sealed)
-        .bind(keep_until.as_second())
-        .execute(&self.pool)
-        .await?;
+        self.put_many(&[Record {
+            login,
+            kind,
+            id,
+            plaintext,
+            keep_until,
+        }])
+        .await
+    }
+
+    /// Seals and stores (or replaces) several records in one transaction:
+    /// all of them or none.
+    pub async fn put_many(&self, records: &[Record<'_>]) -> Result<(), VaultError> {
+        // IMMEDIATE: the write lock from the start, so that reading a data
+        // key and then writing cannot meet another writer half-way.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut keys: Vec<(&str, SecretBox<[u8; 32]>)> = Vec::new();
+        for r in records {
+            let key = match keys.iter().position(|(login, _)| *login == r.login) {
+                Some(i) => &keys[i].1,
+                None => {
+                    let key = self
+                        .data_key_in(&mut tx, r.login, true)
+                        .await?
+                        .ok_or(VaultError::Open)?;
+                    keys.push((r.login, key));
+                    &keys[keys.len() - 1].1
+                }
+            };
+            let sealed = seal(
+                key.expose_secret(),
+                r.plaintext,
+                &record_aad(r.login, r.kind, r.id),
+            );
+            sqlx::query(
+                "INSERT INTO vault (login, kind, id, sealed, keep_until) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (login, kind, id) DO UPDATE SET sealed = excluded.sealed, keep_until = excluded.keep_until",
+            )
+            .bind(r.login)
+            .bind(r.kind)
+            .bind(r.id)
+            .bind(sealed)
+            .bind(r.keep_until.as_second())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -296,5 +351,60 @@ impl Vault {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn vault() -> (Vault, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "anumati-vault-{}",
+            anumati_wire::html::random_token()
+        ));
+        let pool = anumati_store::open_sqlite(&dir.join("app.db"), &crate::store::MIGRATOR)
+            .await
+            .unwrap();
+        (Vault::new(pool, MasterKey::generate()), dir)
+    }
+
+    #[tokio::test]
+    async fn records_put_together_open_for_their_own_customer_only() {
+        let (vault, dir) = vault().await;
+        let now: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+        let until = now + jiff::SignedDuration::from_hours(1);
+        let record = |login, plaintext| Record {
+            login,
+            kind: "dialogue",
+            id: "state",
+            plaintext,
+            keep_until: until,
+        };
+        vault
+            .put_many(&[
+                record("asha", b"asha's"),
+                record("ravi", b"ravi's"),
+                record("asha", b"asha's, newer"),
+            ])
+            .await
+            .unwrap();
+        let get = |login| vault.get(login, "dialogue", "state", now);
+        assert_eq!(get("asha").await.unwrap().unwrap(), b"asha's, newer");
+        assert_eq!(get("ravi").await.unwrap().unwrap(), b"ravi's");
+        assert_eq!(get("mira").await.unwrap(), None);
+        // A record moved to another customer's row does not open.
+        sqlx::query("UPDATE vault SET sealed = (SELECT sealed FROM vault WHERE login = 'asha') WHERE login = 'ravi'")
+            .execute(&vault.pool)
+            .await
+            .unwrap();
+        assert!(matches!(get("ravi").await, Err(VaultError::Open)));
+        // Past its keep-until: gone.
+        let later = until + jiff::SignedDuration::from_secs(1);
+        assert_eq!(
+            vault.get("asha", "dialogue", "state", later).await.unwrap(),
+            None
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

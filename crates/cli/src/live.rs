@@ -34,6 +34,8 @@ use crate::system::System;
 pub struct LiveParams {
     pub rate: u32,
     pub seconds: u32,
+    /// Seconds at the rate before the measured `seconds`, not measured.
+    pub warmup: u32,
     pub seed: u64,
     /// Grant a STREAM consent to this many customers first (the operator
     /// stands in for them, as `anumati consent grant` does).
@@ -42,9 +44,10 @@ pub struct LiveParams {
     pub concurrency: usize,
 }
 
-/// What happened.
+/// What happened in the measured seconds (after the warm-up).
 #[derive(Debug, Serialize)]
 pub struct LiveReport {
+    pub warmup_seconds: u32,
     pub authorisations: u64,
     pub approved: u64,
     pub declined: u64,
@@ -78,6 +81,9 @@ impl PushSink for AlertClock {
         }
     }
 }
+
+/// How long the network sends the same assertion (it is valid for 60 s).
+const ASSERTION_REUSE_SECONDS: i64 = 30;
 
 struct Card {
     id: String,
@@ -142,20 +148,29 @@ impl System {
         let counts = Arc::new(Mutex::new((0u64, 0u64, 0u64)));
         let gate = Arc::new(Semaphore::new(params.concurrency.max(1)));
         let mut rng = StdRng::seed_from_u64(params.seed);
-        let total = u64::from(params.rate) * u64::from(params.seconds);
-        let tick = Duration::from_millis(10);
-        let per_tick = f64::from(params.rate) / 100.0;
+        let warmup = u64::from(params.rate) * u64::from(params.warmup);
+        let total = warmup + u64::from(params.rate) * u64::from(params.seconds);
+        // Sent every millisecond, as evenly as the timer allows (a network's
+        // authorisations arrive spread out, not in bursts).
+        let tick = Duration::from_millis(1);
+        let per_tick = f64::from(params.rate) / 1000.0;
         let mut owed = 0.0;
         let mut sent = 0u64;
         let mut burst: Vec<AuthorisationRequest> = Vec::new();
         let mut interval = tokio::time::interval(tick);
-        let t0 = Instant::now();
+        let mut t0 = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
+        let mut assertion: Option<(i64, Arc<String>)> = None;
         while sent < total {
             interval.tick().await;
             owed += per_tick;
             while owed >= 1.0 && sent < total {
                 owed -= 1.0;
+                if sent == warmup {
+                    // Warmed up: what the report counts starts here.
+                    t0 = Instant::now();
+                }
+                let measured = sent >= warmup;
                 sent += 1;
                 let req = match burst.pop() {
                     Some(r) => r,
@@ -191,11 +206,24 @@ impl System {
                 };
                 let permit = gate.clone().acquire_owned().await?;
                 let bank = bank.clone();
-                let assertion = network.sign(&ClientAssertion::new(
-                    "anumati-sim-network",
-                    anumati_bank::DEFAULT_BANK_ID,
-                    self.clock.now().as_second(),
-                ));
+                // One assertion for half its lifetime, as a network keeps its
+                // session's token.
+                let now = self.clock.now().as_second();
+                if assertion
+                    .as_ref()
+                    .is_none_or(|(at, _)| now - at >= ASSERTION_REUSE_SECONDS)
+                {
+                    let token = network.sign(&ClientAssertion::new(
+                        "anumati-sim-network",
+                        anumati_bank::DEFAULT_BANK_ID,
+                        now,
+                    ));
+                    assertion = Some((now, Arc::new(token)));
+                }
+                let assertion = assertion
+                    .as_ref()
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_default();
                 let started_at = started_at.clone();
                 let auth_latency = auth_latency.clone();
                 let counts = counts.clone();
@@ -212,6 +240,9 @@ impl System {
                         )
                         .await;
                     let elapsed = t.elapsed();
+                    if !measured {
+                        return;
+                    }
                     let mut counts = counts.lock().expect("counts");
                     match answer {
                         Ok(r) if r.status.is_success() => {
@@ -242,23 +273,27 @@ impl System {
         let mut alert_latency = Vec::new();
         let seen = clock.seen.lock().expect("alert clock");
         for (id, at) in seen.iter() {
-            if let Some(t) = starts.get(id) {
-                alert_latency.push(at.saturating_duration_since(*t));
-            }
+            // Alerts on the warm-up's authorisations are not counted.
+            let Some(t) = starts.get(id) else {
+                continue;
+            };
+            alert_latency.push(at.saturating_duration_since(*t));
             if show {
                 println!("alert: authorisation {id}");
             }
         }
+        let alerts = alert_latency.len() as u64;
         let (approved, declined, errors) = *counts.lock().expect("counts");
         let auth =
             Latencies::from_unsorted(std::mem::take(&mut *auth_latency.lock().expect("latency")));
         let alert_latency = Latencies::from_unsorted(alert_latency);
         Ok(LiveReport {
+            warmup_seconds: params.warmup,
             authorisations: approved + declined + errors,
             approved,
             declined,
             errors,
-            alerts: seen.len() as u64,
+            alerts,
             seconds,
             rate_achieved: (approved + declined) as f64 / seconds.max(1e-9),
             authorisation_p50_ms: auth.ms(50),

@@ -259,6 +259,11 @@ struct SimArgs {
     /// How long to run (with --live).
     #[arg(long, default_value_t = 10)]
     seconds: u32,
+    /// Run this long at the rate first, unmeasured (with --live): caches,
+    /// connections and the detector's state warm up as in a bank that has
+    /// been running.
+    #[arg(long, default_value_t = 2)]
+    warmup: u32,
     /// Grant a STREAM consent (fraud alerts) to this many customers first,
     /// standing in for them as `anumati consent grant` does (with --live).
     #[arg(long, default_value_t = 0)]
@@ -551,6 +556,7 @@ async fn simulate(args: SimArgs, config: &Config) -> anyhow::Result<()> {
         let params = anumati::live::LiveParams {
             rate: args.rate.max(1),
             seconds: args.seconds.max(1),
+            warmup: args.warmup,
             seed: args.seed,
             grant_stream: args.grant_stream,
             concurrency: 256,

@@ -208,6 +208,27 @@ async fn an_alert_under_a_stream_consent_locks_the_card_and_revoking_stops_alert
         .await
         .is_none());
     assert_eq!(s.system.bank.stream_dropped(), 0);
+
+    // The app checks too: events the bank sent under a consent that has
+    // since been revoked (still queued, say) alert no one. The events are
+    // taken from the bank's queue here and handed to the app by hand.
+    grant_consent(&s.system, &s.login, ConsentMode::Stream)
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    s.system.bank.connect_stream(s.system.app.id(), tx);
+    assert!(s.system.app.subscribe_alerts(&s.login).await.unwrap());
+    s.card_testing().await;
+    let mut queued = Vec::new();
+    while let Ok(d) = rx.try_recv() {
+        queued.push(d);
+    }
+    assert_eq!(queued.len(), 6);
+    let alerts = s.system.app.on_card_events(&queued).await.unwrap();
+    assert!(!alerts.is_empty(), "a burst under a live consent alerts");
+    s.system.app.revoke(&s.login).await.unwrap();
+    let alerts = s.system.app.on_card_events(&queued).await.unwrap();
+    assert!(alerts.is_empty(), "{alerts:?}");
 }
 
 #[tokio::test]
