@@ -1012,7 +1012,10 @@ async fn authorisations_decided_together_never_take_an_account_past_its_limit() 
     }
     assert_eq!((approved, refused), (fit, 30 - fit));
     let after = bank.store.balances(&account.id).await.unwrap();
-    assert_eq!(after.held.minor(), start.held.minor() + fit * amount.minor());
+    assert_eq!(
+        after.held.minor(),
+        start.held.minor() + fit * amount.minor()
+    );
     assert!(after.available.minor() >= -after.limit.minor());
     bank.assert_ledger_ok().await;
 }
