@@ -431,7 +431,7 @@ impl StatementEntries {
 }
 
 /// `<head> VALUES <tuple>,<tuple>,…` with `rows` tuples.
-fn values_sql(head: &str, tuple: &str, rows: usize) -> String {
+pub(crate) fn values_sql(head: &str, tuple: &str, rows: usize) -> String {
     let mut sql = String::with_capacity(head.len() + 8 + rows * (tuple.len() + 1));
     sql.push_str(head);
     sql.push_str(" VALUES ");

@@ -279,17 +279,7 @@ type Q<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 
 /// `INSERT ... VALUES (?,..),(?,..)` for `rows` rows of `cols` columns.
 fn insert_sql(head: &str, cols: usize, rows: usize) -> String {
-    let tuple = format!("({})", vec!["?"; cols].join(","));
-    let mut sql = String::with_capacity(head.len() + 8 + rows * (tuple.len() + 1));
-    sql.push_str(head);
-    sql.push_str(" VALUES ");
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&tuple);
-    }
-    sql
+    crate::ledger::values_sql(head, &format!("({})", vec!["?"; cols].join(",")), rows)
 }
 
 /// Writes rows in statements of as many rows as SQLite's parameter limit
