@@ -28,6 +28,20 @@ echo "== audit verify over 1,000,000 log entries"
 "$A" bench audit --data "$W/s10k" --entries 1000000 --per-head 1000
 "$A" audit verify --data "$W/s10k"
 
+echo "== statement parsing, 1,000,000 generated entries per format, 5 runs each (CPU seconds: user + system)"
+cargo build --release -p anumati-formats --example camt_throughput --example mt940_throughput >/dev/null
+E="${CARGO_TARGET_DIR:-$PWD/target}/release/examples"
+"$E/camt_throughput" 1000000 "$W/1m.camt053.xml" >/dev/null
+"$E/mt940_throughput" 1000000 "$W/1m.sta" >/dev/null
+for i in 1 2 3 4 5; do
+  "$E/camt_throughput" 1000000 "$W/1m.camt053.xml" --parse-only | grep "per CPU second"
+  "$E/mt940_throughput" 1000000 "$W/1m.sta" --parse-only | grep "per CPU second"
+done
+echo "== anumati statement parse --json over the same files (streamed; peak RSS in KB)"
+for f in "$W/1m.camt053.xml" "$W/1m.sta"; do
+  /usr/bin/time -f "%U+%S CPU s, %e s wall, %M KB" "$A" statement parse "$f" --json >/dev/null
+done
+
 echo "== statement parsing against mt-940, pycamt and ofxtools (200,000 entries per format; first run needs PyPI for its virtualenv)"
 benches/compare/run.sh 200000 "$W/compare"
 

@@ -12,7 +12,7 @@
 //! the sum of the lines on the account against clearing. Every line names it
 //! in `entry_id` ([`crate::ledger::StatementEntries`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use anumati_domain::{Category, CustomerId, TransactionKind};
 use anumati_formats::Statement;
@@ -20,8 +20,15 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::ledger::{LedgerError, StatementEntries};
+use crate::ledger::{values_sql, LedgerError, StatementEntries};
 use crate::store::{BankStore, StoreError};
+
+/// Rows per multi-row insert: 1,000 `transactions` rows bind 11,000
+/// values, well under SQLite's limit of 32,766.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// The import connection's page cache: 64 MiB (negative: KiB).
+const IMPORT_CACHE: &str = "PRAGMA cache_size = -65536";
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 pub struct ImportReport {
@@ -65,7 +72,9 @@ impl From<sqlx::Error> for ImportError {
     }
 }
 
-fn entry_key(account: &str, e: &anumati_formats::Entry, occurrence: u32) -> String {
+/// The SHA-256 of an entry's account and fields and its occurrence among
+/// identical entries in the file.
+fn entry_digest(account: &str, e: &anumati_formats::Entry, occurrence: u32) -> [u8; 32] {
     let mut h = Sha256::new();
     for part in [
         account,
@@ -82,7 +91,15 @@ fn entry_key(account: &str, e: &anumati_formats::Entry, occurrence: u32) -> Stri
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize().into()
+}
+
+fn hex(digest: &[u8; 32]) -> String {
+    use std::fmt::Write;
+    digest.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 impl BankStore {
@@ -94,137 +111,229 @@ impl BankStore {
         source: &str,
         now: Timestamp,
     ) -> Result<ImportReport, ImportError> {
-        let mut report = ImportReport::default();
-        let mut tx = self.pool().begin().await?;
-        let mut occurrences: HashMap<(String, String), u32> = HashMap::new();
+        let mut import = self.begin_import(customer, source, now).await?;
         for statement in statements {
-            report.statements += 1;
-            let found: Option<(String, String, String)> =
-                sqlx::query_as("SELECT id, customer_id, currency FROM accounts WHERE number = ?")
-                    .bind(&statement.account)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let account_id = match found {
-                Some((id, owner, currency)) => {
-                    if owner != customer.as_str() {
-                        return Err(ImportError::ForeignAccount(statement.account.clone()));
-                    }
-                    if currency != statement.currency.code() {
-                        return Err(ImportError::CurrencyMismatch {
-                            account: statement.account.clone(),
-                            statement: statement.currency.code().to_owned(),
-                            account_currency: currency,
-                        });
-                    }
-                    id
-                }
-                None => {
-                    let n: i64 =
-                        sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE customer_id = ?")
-                            .bind(customer.as_str())
-                            .fetch_one(&mut *tx)
-                            .await?;
-                    let id = format!(
-                        "{}_imp{}",
-                        customer.as_str().replacen("cus_", "acc_", 1),
-                        n + 1
-                    );
-                    let opening = statement
-                        .opening_balance
-                        .as_ref()
-                        .map_or(0, |b| b.amount.minor());
-                    let opened_on = statement
-                        .opening_balance
-                        .as_ref()
-                        .map(|b| b.date)
-                        .or_else(|| statement.transactions.first().map(|t| t.booking_date))
-                        .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date());
-                    sqlx::query(
-                        "INSERT INTO accounts (id, customer_id, kind, number, currency, limit_minor, opening_balance_minor, opened_on)
-                         VALUES (?, ?, 'current', ?, ?, 0, ?, ?)",
-                    )
-                    .bind(&id)
-                    .bind(customer.as_str())
-                    .bind(&statement.account)
-                    .bind(statement.currency.code())
-                    .bind(opening)
-                    .bind(opened_on.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                    report.accounts_opened += 1;
-                    id
-                }
-            };
-            // The statement's fresh lines, posted as one journal entry.
-            let mut ledger = StatementEntries::default();
-            let mut ledger_entry = None;
-            for entry in &statement.transactions {
-                if entry.amount.currency() != statement.currency {
-                    return Err(ImportError::EntryCurrency(entry.amount.to_string()));
-                }
-                let base = entry_key(&statement.account, entry, 0);
-                let n = occurrences
-                    .entry((statement.account.clone(), base))
-                    .or_insert(0);
-                let key = entry_key(&statement.account, entry, *n);
-                *n += 1;
-                let transaction_id = format!("imp_{}", &key[..32]);
-                let fresh = sqlx::query("INSERT INTO imported_entries (entry_key, transaction_id, source, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
-                    .bind(&key)
-                    .bind(&transaction_id)
-                    .bind(source)
-                    .bind(now.as_second())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-                if !fresh {
-                    report.skipped += 1;
-                    continue;
-                }
-                let incoming = entry.amount.minor() > 0;
-                let kind = if incoming {
-                    TransactionKind::TransferIn
-                } else {
-                    TransactionKind::TransferOut
-                };
-                let booked_at = entry
-                    .booking_date
-                    .to_zoned(jiff::tz::TimeZone::UTC)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
-                    .timestamp();
-                let journal = *ledger_entry
-                    .get_or_insert_with(|| ledger.entry(format!("je_{transaction_id}")));
-                ledger.line(
-                    journal,
-                    &account_id,
-                    kind,
-                    entry.amount.minor(),
-                    entry.amount.currency(),
-                    now.as_second(),
-                )?;
-                sqlx::query(
-                    "INSERT INTO transactions (id, account_id, booked_at, value_date, amount_minor, currency, kind, channel, description, counterparty, category, entry_id)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, 'transfer', ?, ?, ?, ?)",
-                )
-                .bind(&transaction_id)
-                .bind(&account_id)
-                .bind(booked_at.as_second())
-                .bind(entry.value_date.to_string())
-                .bind(entry.amount.minor())
-                .bind(entry.amount.currency().code())
-                .bind(kind.as_str())
-                .bind(&entry.description)
-                .bind(&entry.counterparty)
-                .bind(Category::Transfers.as_str())
-                .bind(ledger.id(journal))
-                .execute(&mut *tx)
-                .await?;
-                report.imported += 1;
-            }
-            ledger.write(&mut tx).await?;
+            import.add(statement).await?;
         }
-        tx.commit().await?;
-        Ok(report)
+        import.commit().await
+    }
+
+    /// Starts importing one file for a customer: statements are added one
+    /// at a time ([`StatementImport::add`]), so a caller streaming a large
+    /// file holds one statement, and [`StatementImport::commit`] makes them
+    /// all visible at once. Dropped without a commit (or after an error),
+    /// nothing is imported.
+    pub async fn begin_import(
+        &self,
+        customer: &CustomerId,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<StatementImport, ImportError> {
+        let mut tx = self.pool().begin().await?;
+        // A large file is one transaction whose pages all sit in the WAL:
+        // each page the import's page cache lets go is looked up in the
+        // WAL's index and read back from it. A larger cache keeps the
+        // indexes' working set in memory (allocated as used; the
+        // connection keeps it afterwards, in what is a short-lived process
+        // for `anumati import`).
+        sqlx::query(IMPORT_CACHE).execute(&mut *tx).await?;
+        Ok(StatementImport {
+            tx,
+            customer: customer.clone(),
+            source: source.to_owned(),
+            now,
+            occurrences: HashMap::new(),
+            report: ImportReport::default(),
+        })
+    }
+}
+
+/// One file's import in progress: one database transaction. See
+/// [`BankStore::begin_import`].
+pub struct StatementImport {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    customer: CustomerId,
+    source: String,
+    now: Timestamp,
+    /// How often each entry (by the digest of its account and fields at
+    /// occurrence 0) has been met in this file: 36 bytes per distinct
+    /// entry, the one thing an import keeps that grows with the file.
+    occurrences: HashMap<[u8; 32], u32>,
+    report: ImportReport,
+}
+
+impl StatementImport {
+    /// What has been added so far.
+    pub fn report(&self) -> &ImportReport {
+        &self.report
+    }
+
+    /// Makes every statement added visible, and reports the counts.
+    pub async fn commit(self) -> Result<ImportReport, ImportError> {
+        self.tx.commit().await?;
+        Ok(self.report)
+    }
+
+    /// Adds one statement: finds or opens its account, skips the entries
+    /// imported before, posts the fresh ones. After an error the import
+    /// must be dropped.
+    pub async fn add(&mut self, statement: &Statement) -> Result<(), ImportError> {
+        let customer = &self.customer;
+        let now = self.now;
+        let tx = &mut self.tx;
+        let report = &mut self.report;
+        let occurrences = &mut self.occurrences;
+        let source = self.source.as_str();
+        report.statements += 1;
+        let found: Option<(String, String, String)> =
+            sqlx::query_as("SELECT id, customer_id, currency FROM accounts WHERE number = ?")
+                .bind(&statement.account)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let account_id = match found {
+            Some((id, owner, currency)) => {
+                if owner != customer.as_str() {
+                    return Err(ImportError::ForeignAccount(statement.account.clone()));
+                }
+                if currency != statement.currency.code() {
+                    return Err(ImportError::CurrencyMismatch {
+                        account: statement.account.clone(),
+                        statement: statement.currency.code().to_owned(),
+                        account_currency: currency,
+                    });
+                }
+                id
+            }
+            None => {
+                let n: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE customer_id = ?")
+                        .bind(customer.as_str())
+                        .fetch_one(&mut **tx)
+                        .await?;
+                let id = format!(
+                    "{}_imp{}",
+                    customer.as_str().replacen("cus_", "acc_", 1),
+                    n + 1
+                );
+                let opening = statement
+                    .opening_balance
+                    .as_ref()
+                    .map_or(0, |b| b.amount.minor());
+                let opened_on = statement
+                    .opening_balance
+                    .as_ref()
+                    .map(|b| b.date)
+                    .or_else(|| statement.transactions.first().map(|t| t.booking_date))
+                    .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date());
+                sqlx::query(
+                    "INSERT INTO accounts (id, customer_id, kind, number, currency, limit_minor, opening_balance_minor, opened_on)
+                     VALUES (?, ?, 'current', ?, ?, 0, ?, ?)",
+                )
+                .bind(&id)
+                .bind(customer.as_str())
+                .bind(&statement.account)
+                .bind(statement.currency.code())
+                .bind(opening)
+                .bind(opened_on.to_string())
+                .execute(&mut **tx)
+                .await?;
+                report.accounts_opened += 1;
+                id
+            }
+        };
+        // Each entry's key, in the file's order.
+        let mut rows = Vec::with_capacity(statement.transactions.len());
+        for entry in &statement.transactions {
+            if entry.amount.currency() != statement.currency {
+                return Err(ImportError::EntryCurrency(entry.amount.to_string()));
+            }
+            let base = entry_digest(&statement.account, entry, 0);
+            let n = occurrences.entry(base).or_insert(0);
+            let key = if *n == 0 {
+                hex(&base)
+            } else {
+                hex(&entry_digest(&statement.account, entry, *n))
+            };
+            *n += 1;
+            let transaction_id = format!("imp_{}", &key[..32]);
+            rows.push((key, transaction_id, entry));
+        }
+        // Claim the keys: the rows inserted are the fresh entries, the
+        // others were imported before. (Several rows per statement: each
+        // statement is a round trip to SQLite's worker thread.)
+        let mut fresh = HashSet::with_capacity(rows.len());
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let sql = values_sql(
+                "INSERT INTO imported_entries (entry_key, transaction_id, source, imported_at)",
+                "(?, ?, ?, ?)",
+                chunk.len(),
+            ) + " ON CONFLICT DO NOTHING RETURNING entry_key";
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for (key, transaction_id, _) in chunk {
+                q = q
+                    .bind(key.as_str())
+                    .bind(transaction_id.as_str())
+                    .bind(source)
+                    .bind(now.as_second());
+            }
+            fresh.extend(q.fetch_all(&mut **tx).await?);
+        }
+        // The statement's fresh lines, posted as one journal entry.
+        let mut ledger = StatementEntries::default();
+        let mut ledger_entry = None;
+        let mut lines = Vec::with_capacity(fresh.len());
+        for (key, transaction_id, entry) in &rows {
+            if !fresh.contains(key) {
+                report.skipped += 1;
+                continue;
+            }
+            let kind = if entry.amount.minor() > 0 {
+                TransactionKind::TransferIn
+            } else {
+                TransactionKind::TransferOut
+            };
+            let booked_at = entry
+                .booking_date
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .timestamp();
+            let journal =
+                *ledger_entry.get_or_insert_with(|| ledger.entry(format!("je_{transaction_id}")));
+            ledger.line(
+                journal,
+                &account_id,
+                kind,
+                entry.amount.minor(),
+                entry.amount.currency(),
+                now.as_second(),
+            )?;
+            lines.push((transaction_id, *entry, kind, booked_at, journal));
+            report.imported += 1;
+        }
+        for chunk in lines.chunks(ROWS_PER_INSERT) {
+            let sql = values_sql(
+                "INSERT INTO transactions (id, account_id, booked_at, value_date, amount_minor, currency, kind, channel, description, counterparty, category, entry_id)",
+                "(?, ?, ?, ?, ?, ?, ?, 'transfer', ?, ?, ?, ?)",
+                chunk.len(),
+            );
+            let mut q = sqlx::query(&sql);
+            for (transaction_id, entry, kind, booked_at, journal) in chunk {
+                q = q
+                    .bind(transaction_id.as_str())
+                    .bind(account_id.as_str())
+                    .bind(booked_at.as_second())
+                    .bind(entry.value_date.to_string())
+                    .bind(entry.amount.minor())
+                    .bind(entry.amount.currency().code().to_owned())
+                    .bind(kind.as_str())
+                    .bind(entry.description.as_str())
+                    .bind(entry.counterparty.as_deref())
+                    .bind(Category::Transfers.as_str())
+                    .bind(ledger.id(*journal));
+            }
+            q.execute(&mut **tx).await?;
+        }
+        ledger.write(tx).await?;
+        Ok(())
     }
 }

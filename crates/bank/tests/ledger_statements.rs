@@ -238,3 +238,140 @@ async fn an_imported_statement_is_one_entry_against_clearing() {
         entries
     );
 }
+
+#[tokio::test]
+async fn an_import_dropped_before_its_commit_leaves_nothing() {
+    let (_dir, store) = bank().await;
+    let file = include_bytes!("../../formats/tests/fixtures/camt053_v02_batch.xml");
+    let parsed =
+        anumati_formats::parse_bytes(file, None, anumati_formats::Options::default()).unwrap();
+    let count = |sql: &'static str| scalar(&store, sql);
+    let before = (
+        count("SELECT COUNT(*) FROM accounts").await,
+        count("SELECT COUNT(*) FROM transactions").await,
+        count("SELECT COUNT(*) FROM journal_entries").await,
+        count("SELECT COUNT(*) FROM imported_entries").await,
+    );
+    let customer = CustomerId::new("cus_000001");
+    let now = "2026-11-01T12:00:00Z".parse().unwrap();
+    {
+        // Statements streamed into an import that then fails (here: is
+        // dropped, as the CLI drops it on a parse error further on).
+        let mut import = store.begin_import(&customer, "x.xml", now).await.unwrap();
+        for s in &parsed.statements {
+            import.add(s).await.unwrap();
+        }
+        assert!(import.report().imported > 0);
+    }
+    let after = (
+        count("SELECT COUNT(*) FROM accounts").await,
+        count("SELECT COUNT(*) FROM transactions").await,
+        count("SELECT COUNT(*) FROM journal_entries").await,
+        count("SELECT COUNT(*) FROM imported_entries").await,
+    );
+    assert_eq!(after, before);
+    // The same statements committed land, and count as in one call.
+    let mut import = store.begin_import(&customer, "x.xml", now).await.unwrap();
+    for s in &parsed.statements {
+        import.add(s).await.unwrap();
+    }
+    let streamed = import.commit().await.unwrap();
+    assert!(streamed.imported > 0);
+    assert_eq!(streamed.statements, parsed.statements.len() as u64);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM imported_entries").await,
+        before.3 + streamed.imported as i64
+    );
+}
+
+/// A deferred foreign key lets a child row be written before its parent
+/// (an import writes `imported_entries` first: that insert tells a fresh
+/// entry from a known one); each parent insert then searches the child
+/// table for the rows it satisfies. Without an index on the child column
+/// that search is a scan per row, and an import quadratic in its lines.
+#[tokio::test]
+async fn every_deferred_foreign_key_has_its_child_column_indexed() {
+    let (_dir, store) = bank().await;
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%DEFERRABLE%'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert!(!tables.is_empty());
+    for (table, _) in tables {
+        let keys: Vec<(String,)> =
+            sqlx::query_as("SELECT \"from\" FROM pragma_foreign_key_list(?)")
+                .bind(&table)
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        for (column,) in keys {
+            let indexed: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pragma_index_list(?1) l
+                 WHERE (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 0) = ?2",
+            )
+            .bind(&table)
+            .bind(&column)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            assert!(indexed > 0, "{table}.{column} has no index");
+        }
+    }
+}
+
+/// Identical lines in one file are each imported once (the second is not
+/// taken for the first); a later file that repeats some lines and adds
+/// others imports only the new ones, the repeated identical pair included.
+#[tokio::test]
+async fn identical_lines_count_once_each_and_overlapping_files_add_only_new_lines() {
+    let (_dir, store) = bank().await;
+    let statement = |lines: &[&str], closing: &str| {
+        let mut text = String::from(
+            ":20:OVERLAP\n:25:DE44500105175407324931\n:28C:1/1\n:60F:C240101EUR100,00\n",
+        );
+        for line in lines {
+            text.push_str(line);
+        }
+        text.push_str(&format!(":62F:C240105EUR{closing}\n-\n"));
+        anumati_formats::parse_bytes(text.as_bytes(), None, anumati_formats::Options::default())
+            .unwrap()
+            .statements
+    };
+    let coffee = ":61:240102D3,50NMSCNONREF\n:86:Coffee\n";
+    let rent = ":61:240103D40,00NTRFNONREF\n:86:Rent\n";
+    let salary = ":61:240104C200,00NTRFNONREF\n:86:Salary\n";
+    let customer = CustomerId::new("cus_000001");
+    let now = "2026-11-01T12:00:00Z".parse().unwrap();
+    let first = store
+        .import_statements(
+            &customer,
+            &statement(&[coffee, coffee], "93,00"),
+            "a.sta",
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!((first.imported, first.skipped), (2, 0));
+    let second = store
+        .import_statements(
+            &customer,
+            &statement(&[coffee, coffee, rent, coffee, salary], "249,50"),
+            "b.sta",
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!((second.imported, second.skipped), (3, 2));
+    let (lines, sum): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), SUM(amount_minor) FROM transactions t
+         JOIN accounts a ON a.id = t.account_id WHERE a.number = 'DE44500105175407324931'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!((lines, sum), (5, -350 * 3 - 4_000 + 20_000));
+    let report = store.verify_ledger().await.unwrap();
+    assert!(report.ok(), "{}", problems(&report));
+}

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 mod fraud;
 mod nlu;
 mod payments;
+mod statements;
 
 #[derive(Parser)]
 #[command(
@@ -411,7 +412,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             defaults,
         }) => {
             init_tracing("warn");
-            statement_parse(&file, format.as_deref(), json, warn_unbalanced, &defaults)
+            statements::statement_parse(
+                &file,
+                format.as_deref().map(statements::format_named),
+                json,
+                defaults.options(warn_unbalanced)?,
+            )
         }
         Command::Import {
             files,
@@ -421,14 +427,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             defaults,
         } => {
             init_tracing("warn");
-            import(
-                &files,
-                &data_dir(&data, &config),
-                &customer,
-                warn_unbalanced,
-                &defaults,
-            )
-            .await
+            let options = defaults.options(warn_unbalanced)?;
+            let system = open_existing(&data_dir(&data, &config)).await?;
+            statements::import(&system, &files, &customer, options).await
         }
         Command::Audit(AuditCommand::Verify { data, json }) => {
             init_tracing("warn");
@@ -829,161 +830,6 @@ async fn audit_verify(path: &Path, json: bool) -> anyhow::Result<()> {
     }
     if !report.ok() {
         bail!("the access log does not verify");
-    }
-    Ok(())
-}
-
-fn statement_parse(
-    file: &Path,
-    format: Option<&str>,
-    json: bool,
-    warn_unbalanced: bool,
-    defaults: &StatementDefaults,
-) -> anyhow::Result<()> {
-    use anumati_formats::Format;
-    let input = std::fs::File::open(file).with_context(|| format!("{}", file.display()))?;
-    let format = format.map(|f| match f {
-        "mt940" => Format::Mt940,
-        "mt942" => Format::Mt942,
-        "camt052" => Format::Camt052,
-        "camt053" => Format::Camt053,
-        "ofx" => Format::Ofx,
-        "csv" => Format::Csv,
-        _ => Format::Camt054,
-    });
-    // Streamed: the file is never held in memory whole.
-    let parsed = anumati_formats::parse_reader(
-        std::io::BufReader::with_capacity(1 << 16, input),
-        format,
-        defaults.options(warn_unbalanced)?,
-    )
-    .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
-    for warning in &parsed.warnings {
-        eprintln!("warning: {}:{warning}", file.display());
-    }
-    let balance = |b: &Option<anumati_formats::Balance>| {
-        b.as_ref()
-            .map(|b| serde_json::json!({ "amount": b.amount.to_decimal_string(), "date": b.date }))
-    };
-    let mut out = std::io::stdout().lock();
-    if json {
-        let list: Vec<_> = parsed
-            .statements
-            .iter()
-            .map(|s| {
-                let transactions: Vec<_> = s
-                    .transactions
-                    .iter()
-                    .map(|t| {
-                        serde_json::json!({
-                            "booking_date": t.booking_date, "value_date": t.value_date,
-                            "amount": t.amount.to_decimal_string(), "currency": t.amount.currency(),
-                            "reference": t.reference, "description": t.description, "counterparty": t.counterparty,
-                        })
-                    })
-                    .collect();
-                serde_json::json!({
-                    "account": s.account, "currency": s.currency,
-                    "opening_balance": balance(&s.opening_balance), "closing_balance": balance(&s.closing_balance),
-                    "transactions": transactions,
-                })
-            })
-            .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
-    } else {
-        for s in &parsed.statements {
-            let shown = |b: &Option<anumati_formats::Balance>| {
-                b.as_ref()
-                    .map_or("-".to_owned(), |b| format!("{} on {}", b.amount, b.date))
-            };
-            writeln!(
-                out,
-                "{} {}: opening {}, closing {}, {} entries",
-                s.account,
-                s.currency,
-                shown(&s.opening_balance),
-                shown(&s.closing_balance),
-                s.transactions.len()
-            )?;
-            for t in &s.transactions {
-                writeln!(
-                    out,
-                    "  {} {:>14}  {}",
-                    t.booking_date,
-                    t.amount.to_decimal_string(),
-                    t.description
-                )?;
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn import(
-    files: &[PathBuf],
-    path: &Path,
-    login: &str,
-    warn_unbalanced: bool,
-    defaults: &StatementDefaults,
-) -> anyhow::Result<()> {
-    let options = defaults.options(warn_unbalanced)?;
-    let system = open_existing(path).await?;
-    let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
-        bail!("unknown customer {login:?} (list them with `anumati customers --data DIR`)");
-    };
-    let bar = indicatif::ProgressBar::new(files.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} importing [{bar:30}] {pos}/{len} files")
-            .expect("template is valid"),
-    );
-    let mut failed = 0;
-    for file in files {
-        let result = async {
-            let input = std::fs::File::open(file).with_context(|| format!("{}", file.display()))?;
-            let parsed = anumati_formats::parse_reader(
-                std::io::BufReader::with_capacity(1 << 16, input),
-                None,
-                options.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
-            for warning in &parsed.warnings {
-                bar.suspend(|| eprintln!("warning: {}:{warning}", file.display()));
-            }
-            let report = system
-                .bank
-                .store()
-                .import_statements(
-                    &customer.id,
-                    &parsed.statements,
-                    &file.display().to_string(),
-                    system.clock.now(),
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("{}: {e} (nothing imported)", file.display()))?;
-            anyhow::Ok(report)
-        }
-        .await;
-        match result {
-            Ok(r) => bar.suspend(|| {
-                println!(
-                    "{}: {} statements, {} entries imported, {} already there, {} accounts opened",
-                    file.display(),
-                    r.statements,
-                    r.imported,
-                    r.skipped,
-                    r.accounts_opened
-                )
-            }),
-            Err(e) => {
-                failed += 1;
-                bar.suspend(|| eprintln!("error: {e:#}"));
-            }
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    if failed > 0 {
-        bail!("{failed} of {} files were not imported", files.len());
     }
     Ok(())
 }

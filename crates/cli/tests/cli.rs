@@ -285,6 +285,122 @@ fn statement_parse_prints_exact_json_and_names_the_problem() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning:"));
 }
 
+/// `statement parse --json` prints statement by statement as it reads;
+/// the text is what printing the whole parsed file at once gives.
+#[test]
+fn statement_parse_streams_what_the_parser_reads() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../formats/tests/fixtures");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let Ok(parsed) =
+            anumati_formats::parse_bytes(&bytes, None, anumati_formats::Options::default())
+        else {
+            continue;
+        };
+        let balance = |b: &Option<anumati_formats::Balance>| {
+            b.as_ref().map(
+                |b| serde_json::json!({"amount": b.amount.to_decimal_string(), "date": b.date}),
+            )
+        };
+        let expected: Vec<Value> = parsed
+            .statements
+            .iter()
+            .map(|s| {
+                let transactions: Vec<Value> = s
+                    .transactions
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "booking_date": t.booking_date, "value_date": t.value_date,
+                            "amount": t.amount.to_decimal_string(), "currency": t.amount.currency(),
+                            "reference": t.reference, "description": t.description,
+                            "counterparty": t.counterparty,
+                        })
+                    })
+                    .collect();
+                serde_json::json!({
+                    "account": s.account, "currency": s.currency,
+                    "opening_balance": balance(&s.opening_balance),
+                    "closing_balance": balance(&s.closing_balance),
+                    "transactions": transactions,
+                })
+            })
+            .collect();
+        let printed = ok(&["statement", "parse", path.to_str().unwrap(), "--json"]);
+        assert_eq!(
+            printed,
+            format!("{}\n", serde_json::to_string_pretty(&expected).unwrap()),
+            "{}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked} fixtures");
+}
+
+/// A file whose first statement is good and whose second is malformed:
+/// the first was already streamed into the import when the second failed,
+/// and none of it lands.
+#[test]
+fn import_rolls_back_statements_read_before_a_fault_later_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let login = simulate(&data);
+    let data = data.to_str().unwrap();
+    let file = dir.path().join("two.sta");
+    std::fs::write(
+        &file,
+        ":20:FIRST\n:25:DE02120300000000202051\n:28C:1/1\n:60F:C240101EUR100,00\n\
+         :61:240102C10,00NTRFNONREF\n:86:good\n:62F:C240102EUR110,00\n-\n\
+         :20:SECOND\n:25:DE02120300000000202051\n:28C:2/1\n:60F:C240102EUR110,00\n\
+         :61:240103C1x,00NTRFNONREF\n:86:bad amount\n:62F:C240103EUR120,00\n-\n",
+    )
+    .unwrap();
+    let accounts = |data: &str| -> Value {
+        serde_json::from_str(&ok(&[
+            "bank", "balances", "--data", data, "--as", &login, "--json",
+        ]))
+        .unwrap()
+    };
+    let before = accounts(data);
+    let out = anumati(&[
+        "import",
+        file.to_str().unwrap(),
+        "--data",
+        data,
+        "--customer",
+        &login,
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("two.sta:13:"), "{stderr}");
+    assert!(stderr.contains("field 61"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty());
+    assert_eq!(
+        accounts(data),
+        before,
+        "the first statement's account was not opened"
+    );
+    // The first statement alone is then new, entry and all.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let first = dir.path().join("first.sta");
+    std::fs::write(&first, &text[..text.find(":20:SECOND").unwrap()]).unwrap();
+    let out = ok(&[
+        "import",
+        first.to_str().unwrap(),
+        "--data",
+        data,
+        "--customer",
+        &login,
+    ]);
+    assert!(
+        out.contains("1 statements, 1 entries imported, 0 already there, 1 accounts opened"),
+        "{out}"
+    );
+}
+
 #[test]
 fn import_is_all_or_nothing_per_file_and_never_twice() {
     let dir = tempfile::tempdir().unwrap();

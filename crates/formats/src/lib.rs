@@ -119,12 +119,12 @@
 //! (it grows with the largest single statement). [`csv::parse`] reads line
 //! by line but keeps every row until the end: the date order, the decimal
 //! separator and the running-balance check need them all, and a CSV is one
-//! statement per account anyway. [`parse_reader`] dispatches over a reader
-//! as [`parse_bytes`] does over bytes. A caller that is done with a
-//! statement before it reads the next can hand it back to the MT940 or
-//! camt reader (`recycle`): the next statements' fields then reuse its
-//! strings instead of allocating, which is most of the allocator's work
-//! per entry.
+//! statement per account anyway. [`StatementStream`] dispatches over a
+//! reader as [`parse_bytes`] does over bytes, one statement at a time
+//! ([`parse_reader`] collects them). A caller that is done with a
+//! statement before it reads the next can hand it back (`recycle`): the
+//! MT940 and camt readers' next statements then reuse its strings instead
+//! of allocating, which is most of the allocator's work per entry.
 
 use std::fmt;
 
@@ -169,30 +169,144 @@ pub fn parse_bytes(
 
 /// Parses what `input` yields, streaming, in `format` or in the format
 /// [`Format::detect`] finds in the bytes `input` has buffered at first
-/// (a `BufReader` over a file holds its first 8 KiB). Memory stays flat in
-/// the input's size for MT940, camt and OFX beyond the statements returned
-/// (use their readers to take one statement at a time); a CSV keeps its
-/// rows until the end.
+/// (a `BufReader` over a file holds its first 8 KiB), and collects every
+/// statement. To take one statement at a time, with memory flat in the
+/// input's size, use [`StatementStream`].
 pub fn parse_reader<R: std::io::BufRead>(
-    mut input: R,
+    input: R,
     format: Option<Format>,
     options: Options,
 ) -> Result<Parsed, ParseError> {
-    let format = match format {
-        Some(f) => Some(f),
-        None => {
-            let head = input
+    let mut stream = StatementStream::new(input, format, options);
+    let mut statements = Vec::new();
+    for s in stream.by_ref() {
+        statements.push(s?);
+    }
+    Ok(Parsed {
+        statements,
+        warnings: stream.take_warnings(),
+    })
+}
+
+/// The statements of an input in any format, one at a time: the format's
+/// own streaming reader behind one type, for a caller that handles each
+/// statement before it reads the next (`anumati statement parse`,
+/// `anumati import`). The first item is an error when the format is
+/// unknown or the input cannot be read; the stream ends after an error.
+///
+/// Memory stays flat in the input's size for MT940, camt and OFX; a CSV
+/// (one statement per account, whose rows the date order, the decimal
+/// separator and the balance check all need) is parsed whole at the first
+/// [`Iterator::next`]. A caller done with a statement hands it back with
+/// [`StatementStream::recycle`], so the next ones reuse its allocations.
+pub struct StatementStream<R> {
+    inner: Inner<R>,
+    format: Option<Format>,
+}
+
+/// (The readers are boxed: they differ in size by kilobytes.)
+enum Inner<R> {
+    Mt940(Box<mt940::Mt940Reader<R>>),
+    Camt(Box<camt::CamtReader<R>>),
+    Ofx(Box<ofx::OfxReader<R>>),
+    /// Not parsed yet (`Some`), or parsed and being handed out.
+    Csv {
+        input: Option<(R, Options)>,
+        statements: std::vec::IntoIter<Statement>,
+        warnings: Vec<ParseError>,
+    },
+    /// The error to yield first (unknown format, unreadable input).
+    Failed(Option<ParseError>),
+}
+
+impl<R: std::io::BufRead> StatementStream<R> {
+    /// A stream over `input` in `format`, or in the format
+    /// [`Format::detect`] finds in the bytes `input` has buffered at first.
+    pub fn new(mut input: R, format: Option<Format>, options: Options) -> Self {
+        let format = match format {
+            Some(f) => Ok(Some(f)),
+            None => input
                 .fill_buf()
-                .map_err(|e| ParseError::at(1, 1, "-", format!("read error: {e}")))?;
-            Format::detect(head)
+                .map(Format::detect)
+                .map_err(|e| ParseError::at(1, 1, "-", format!("read error: {e}"))),
+        };
+        let (inner, format) = match format {
+            Err(e) => (Inner::Failed(Some(e)), None),
+            Ok(None) => (Inner::Failed(parse_bytes(b"", None, options).err()), None),
+            Ok(Some(f)) => (
+                match f {
+                    Format::Mt940 | Format::Mt942 => {
+                        Inner::Mt940(Box::new(mt940::Mt940Reader::new(input, options)))
+                    }
+                    Format::Camt052 | Format::Camt053 | Format::Camt054 => {
+                        Inner::Camt(Box::new(camt::CamtReader::new(input, options)))
+                    }
+                    Format::Ofx => Inner::Ofx(Box::new(ofx::OfxReader::new(input, options))),
+                    Format::Csv => Inner::Csv {
+                        input: Some((input, options)),
+                        statements: Vec::new().into_iter(),
+                        warnings: Vec::new(),
+                    },
+                },
+                Some(f),
+            ),
+        };
+        StatementStream { inner, format }
+    }
+
+    /// The format read (given or detected); `None` when it is unknown.
+    pub fn format(&self) -> Option<Format> {
+        self.format
+    }
+
+    /// The non-fatal problems met since the last call (statements that do
+    /// not balance, with [`Options::warn_on_unbalanced`]).
+    pub fn take_warnings(&mut self) -> Vec<ParseError> {
+        match &mut self.inner {
+            Inner::Mt940(r) => std::mem::take(&mut r.warnings),
+            Inner::Camt(r) => std::mem::take(&mut r.warnings),
+            Inner::Csv { warnings, .. } => std::mem::take(warnings),
+            Inner::Ofx(_) | Inner::Failed(_) => Vec::new(),
         }
-    };
-    match format {
-        Some(Format::Mt940 | Format::Mt942) => mt940::parse(input, options),
-        Some(Format::Camt052 | Format::Camt053 | Format::Camt054) => camt::parse(input, options),
-        Some(Format::Ofx) => ofx::parse(input, options),
-        Some(Format::Csv) => csv::parse(input, options),
-        None => parse_bytes(b"", None, options),
+    }
+
+    /// Gives back a statement the caller is done with, for the next ones'
+    /// fields (MT940 and camt; the other formats drop it).
+    pub fn recycle(&mut self, statement: Statement) {
+        match &mut self.inner {
+            Inner::Mt940(r) => r.recycle(statement),
+            Inner::Camt(r) => r.recycle(statement),
+            _ => {}
+        }
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for StatementStream<R> {
+    type Item = Result<Statement, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.inner {
+            Inner::Mt940(r) => r.next(),
+            Inner::Camt(r) => r.next(),
+            Inner::Ofx(r) => r.next(),
+            Inner::Failed(e) => e.take().map(Err),
+            Inner::Csv {
+                input,
+                statements,
+                warnings,
+            } => {
+                if let Some((input, options)) = input.take() {
+                    match csv::parse(input, options) {
+                        Ok(parsed) => {
+                            *statements = parsed.statements.into_iter();
+                            *warnings = parsed.warnings;
+                        }
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                statements.next().map(Ok)
+            }
+        }
     }
 }
 
