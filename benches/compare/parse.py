@@ -3,7 +3,7 @@ the library people use for that format and print one JSON line like
 `statement_compare parse` does (entries, sum of the signed amounts, the
 amounts of the first, middle and last entry, seconds).
 
-    python parse.py mt940|camt053|ofx FILE
+    python parse.py mt940|camt053|ofx|ofxparse FILE
 
 Only reading and parsing the file is timed (the library's own entry point,
 given the path); counting and summing the entries comes after.
@@ -54,9 +54,25 @@ def parse_ofx(path):
     return amounts, seconds
 
 
+def parse_ofxparse(path):
+    from ofxparse import OfxParser
+
+    started = time.perf_counter()
+    with open(path, "rb") as f:
+        ofx = OfxParser.parse(f)  # BeautifulSoup over the whole file
+    seconds = time.perf_counter() - started
+    amounts = [t.amount for a in ofx.accounts for t in a.statement.transactions]
+    return amounts, seconds
+
+
 def main():
     fmt, path = sys.argv[1], sys.argv[2]
-    amounts, seconds = {"mt940": parse_mt940, "camt053": parse_camt053, "ofx": parse_ofx}[fmt](path)
+    amounts, seconds = {
+        "mt940": parse_mt940,
+        "camt053": parse_camt053,
+        "ofx": parse_ofx,
+        "ofxparse": parse_ofxparse,
+    }[fmt](path)
     n = len(amounts)
     spot = [amounts[i] for i in (0, n // 2, n - 1)] if n else []
     cents = Decimal("0.01")

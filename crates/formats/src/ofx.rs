@@ -359,9 +359,16 @@ impl<R: Read> Lexer<R> {
     fn advance(&mut self, a: usize, b: usize) {
         let s = &self.buf[a..b];
         let mut part = s;
-        let lines = s.iter().filter(|&&c| c == b'\n').count();
+        // Ranges are a tag or a value, with a line break or none: found
+        // eight bytes at a time.
+        let mut lines = 0;
+        let mut from = 0;
+        while let Some(i) = crate::xml::find(&s[from..], b'\n') {
+            lines += 1;
+            from += i + 1;
+        }
         if lines > 0 {
-            let nl = s.iter().rposition(|&c| c == b'\n').unwrap_or(0);
+            let nl = from - 1;
             self.line += lines;
             self.line_chars = 0;
             self.line_bytes = 0;
@@ -460,7 +467,7 @@ impl<R: Read> Lexer<R> {
                     self.advance(p, end);
                     continue;
                 };
-                let mut decoded = String::new();
+                let mut decoded = String::with_capacity(raw.len());
                 decode_line(raw, &mut decoded);
                 let text = unescape(decoded);
                 self.advance(p, p + lead);
@@ -660,18 +667,48 @@ fn trim(t: &str) -> &str {
     }
 }
 
+/// `t` trimmed in its own allocation (a leaf's text in SGML ends with the
+/// line break before the next tag: trimming by copying was an allocation
+/// per value).
+fn trim_owned(mut t: String) -> String {
+    // The ASCII characters `char::is_whitespace` knows (with VT, which
+    // `u8::is_ascii_whitespace` leaves out).
+    let space = |c: &&u8| matches!(c, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+    let b = t.as_bytes();
+    let end = b.len() - b.iter().rev().take_while(space).count();
+    let start = b[..end].iter().take_while(space).count();
+    // Past the ASCII white space, a non-ASCII end may be white space too
+    // (U+00A0, as cp1252's 0xA0 decodes): `str::trim` decides then.
+    if b.get(start).is_some_and(|c| !c.is_ascii()) || (end > 0 && !b[end - 1].is_ascii()) {
+        let v = t.trim();
+        if v.len() == t.len() {
+            return t;
+        }
+        return v.to_owned();
+    }
+    t.truncate(end);
+    if start > 0 {
+        t.drain(..start);
+    }
+    t
+}
+
 /// An ASCII tag name, upper-cased: a static string for the names
 /// [`is_aggregate`] or [`leaf_name`] know, or else a new one.
 fn intern(name: &[u8]) -> Name {
+    // Names as OFX writes them (upper case) are looked up as they are.
+    if let Some(k) = leaf_name(name).or_else(|| aggregate_name(name)) {
+        return Cow::Borrowed(k);
+    }
     let mut upper = [0u8; 24];
     if let Some(u) = upper.get_mut(..name.len()) {
         for (u, &c) in u.iter_mut().zip(name) {
             *u = c.to_ascii_uppercase();
         }
+        if let Some(k) = leaf_name(u).or_else(|| aggregate_name(u)) {
+            return Cow::Borrowed(k);
+        }
         if let Ok(n) = std::str::from_utf8(u) {
-            if let Some(k) = leaf_name(n).or_else(|| aggregate_name(n)) {
-                return Cow::Borrowed(k);
-            }
             return Cow::Owned(n.to_owned());
         }
     }
@@ -796,7 +833,7 @@ impl<R: Read> OfxReader<R> {
                 let aggregate = !empty
                     && (is_aggregate(&name)
                         || (!has_text
-                            && leaf_name(&name).is_none()
+                            && leaf_name(name.as_bytes()).is_none()
                             && self
                                 .lexer
                                 .closes_first(&name, p.stack.iter().map(|(s, _)| s.as_ref()))?));
@@ -809,10 +846,7 @@ impl<R: Read> OfxReader<R> {
                 } else {
                     let value = match text {
                         Some((t, tat)) if !empty => Val {
-                            text: match trim(&t) {
-                                v if v.len() == t.len() => t,
-                                v => v.to_owned(),
-                            },
+                            text: trim_owned(t),
                             at: tat,
                         },
                         _ => Val {
@@ -898,81 +932,81 @@ impl<R: Read> Iterator for OfxReader<R> {
 
 /// Aggregates read here: always opened, whatever follows them.
 fn is_aggregate(name: &str) -> bool {
-    aggregate_name(name).is_some()
+    aggregate_name(name.as_bytes()).is_some()
 }
 
 /// [`is_aggregate`]'s names as `&'static str`.
-fn aggregate_name(name: &str) -> Option<&'static str> {
+fn aggregate_name(name: &[u8]) -> Option<&'static str> {
     Some(match name {
-        "OFX" => "OFX",
-        "SIGNONMSGSRSV1" => "SIGNONMSGSRSV1",
-        "SONRS" => "SONRS",
-        "STATUS" => "STATUS",
-        "FI" => "FI",
-        "BANKMSGSRSV1" => "BANKMSGSRSV1",
-        "CREDITCARDMSGSRSV1" => "CREDITCARDMSGSRSV1",
-        "STMTTRNRS" => "STMTTRNRS",
-        "CCSTMTTRNRS" => "CCSTMTTRNRS",
-        "STMTRS" => "STMTRS",
-        "CCSTMTRS" => "CCSTMTRS",
-        "BANKACCTFROM" => "BANKACCTFROM",
-        "CCACCTFROM" => "CCACCTFROM",
-        "BANKACCTTO" => "BANKACCTTO",
-        "CCACCTTO" => "CCACCTTO",
-        "BANKTRANLIST" => "BANKTRANLIST",
-        "STMTTRN" => "STMTTRN",
-        "PAYEE" => "PAYEE",
-        "CURRENCY" => "CURRENCY",
-        "ORIGCURRENCY" => "ORIGCURRENCY",
-        "LEDGERBAL" => "LEDGERBAL",
-        "AVAILBAL" => "AVAILBAL",
-        "BALLIST" => "BALLIST",
-        "BAL" => "BAL",
+        b"OFX" => "OFX",
+        b"SIGNONMSGSRSV1" => "SIGNONMSGSRSV1",
+        b"SONRS" => "SONRS",
+        b"STATUS" => "STATUS",
+        b"FI" => "FI",
+        b"BANKMSGSRSV1" => "BANKMSGSRSV1",
+        b"CREDITCARDMSGSRSV1" => "CREDITCARDMSGSRSV1",
+        b"STMTTRNRS" => "STMTTRNRS",
+        b"CCSTMTTRNRS" => "CCSTMTTRNRS",
+        b"STMTRS" => "STMTRS",
+        b"CCSTMTRS" => "CCSTMTRS",
+        b"BANKACCTFROM" => "BANKACCTFROM",
+        b"CCACCTFROM" => "CCACCTFROM",
+        b"BANKACCTTO" => "BANKACCTTO",
+        b"CCACCTTO" => "CCACCTTO",
+        b"BANKTRANLIST" => "BANKTRANLIST",
+        b"STMTTRN" => "STMTTRN",
+        b"PAYEE" => "PAYEE",
+        b"CURRENCY" => "CURRENCY",
+        b"ORIGCURRENCY" => "ORIGCURRENCY",
+        b"LEDGERBAL" => "LEDGERBAL",
+        b"AVAILBAL" => "AVAILBAL",
+        b"BALLIST" => "BALLIST",
+        b"BAL" => "BAL",
         _ => return None,
     })
 }
 
 /// Leaves read here: always leaves, even when empty and unclosed. The
 /// name as a `&'static str`, or `None` for any other name.
-fn leaf_name(name: &str) -> Option<&'static str> {
+fn leaf_name(name: &[u8]) -> Option<&'static str> {
     Some(match name {
-        "TRNUID" => "TRNUID",
-        "CODE" => "CODE",
-        "SEVERITY" => "SEVERITY",
-        "MESSAGE" => "MESSAGE",
-        "CURDEF" => "CURDEF",
-        "BANKID" => "BANKID",
-        "BRANCHID" => "BRANCHID",
-        "ACCTID" => "ACCTID",
-        "ACCTTYPE" => "ACCTTYPE",
-        "ACCTKEY" => "ACCTKEY",
-        "DTSTART" => "DTSTART",
-        "DTEND" => "DTEND",
-        "TRNTYPE" => "TRNTYPE",
-        "DTPOSTED" => "DTPOSTED",
-        "DTUSER" => "DTUSER",
-        "DTAVAIL" => "DTAVAIL",
-        "TRNAMT" => "TRNAMT",
-        "FITID" => "FITID",
-        "CORRECTFITID" => "CORRECTFITID",
-        "CORRECTACTION" => "CORRECTACTION",
-        "SRVRTID" => "SRVRTID",
-        "CHECKNUM" => "CHECKNUM",
-        "REFNUM" => "REFNUM",
-        "SIC" => "SIC",
-        "PAYEEID" => "PAYEEID",
-        "NAME" => "NAME",
-        "EXTDNAME" => "EXTDNAME",
-        "MEMO" => "MEMO",
-        "CURSYM" => "CURSYM",
-        "CURRATE" => "CURRATE",
-        "BALAMT" => "BALAMT",
-        "DTASOF" => "DTASOF",
-        "MKTGINFO" => "MKTGINFO",
-        "DTSERVER" => "DTSERVER",
-        "LANGUAGE" => "LANGUAGE",
-        "ORG" => "ORG",
-        "FID" => "FID",
+        b"TRNUID" => "TRNUID",
+        b"CODE" => "CODE",
+        b"SEVERITY" => "SEVERITY",
+        b"MESSAGE" => "MESSAGE",
+        b"CURDEF" => "CURDEF",
+        b"BANKID" => "BANKID",
+        b"BRANCHID" => "BRANCHID",
+        b"ACCTID" => "ACCTID",
+        b"ACCTTYPE" => "ACCTTYPE",
+        b"ACCTKEY" => "ACCTKEY",
+        b"DTSTART" => "DTSTART",
+        b"DTEND" => "DTEND",
+        b"TRNTYPE" => "TRNTYPE",
+        b"DTPOSTED" => "DTPOSTED",
+        b"DTUSER" => "DTUSER",
+        b"DTAVAIL" => "DTAVAIL",
+        b"TRNAMT" => "TRNAMT",
+        b"FITID" => "FITID",
+        b"CORRECTFITID" => "CORRECTFITID",
+        b"CORRECTACTION" => "CORRECTACTION",
+        b"SRVRTID" => "SRVRTID",
+        b"CHECKNUM" => "CHECKNUM",
+        b"REFNUM" => "REFNUM",
+        b"SIC" => "SIC",
+        b"PAYEEID" => "PAYEEID",
+        b"NAME" => "NAME",
+        b"EXTDNAME" => "EXTDNAME",
+        b"MEMO" => "MEMO",
+        b"CURSYM" => "CURSYM",
+        b"CURRATE" => "CURRATE",
+        b"BALAMT" => "BALAMT",
+        b"DTASOF" => "DTASOF",
+        b"MKTGINFO" => "MKTGINFO",
+        b"DTSERVER" => "DTSERVER",
+        b"LANGUAGE" => "LANGUAGE",
+        b"ORG" => "ORG",
+        b"FID" => "FID",
         _ => return None,
     })
 }
@@ -1115,6 +1149,8 @@ impl Parser {
                 }
                 self.tx = Some(Tx {
                     at,
+                    // A transaction has eight leaves or so: no regrowth.
+                    fields: Vec::with_capacity(12),
                     ..Tx::default()
                 });
             }
@@ -1161,7 +1197,7 @@ impl Parser {
         if let Some(tx) = self.tx.as_mut() {
             match (parent, name) {
                 ("STMTTRN", _) => {
-                    if let Some(n) = leaf_name(name) {
+                    if let Some(n) = leaf_name(name.as_bytes()) {
                         tx.fields.push((n, v));
                     }
                 }
@@ -1466,6 +1502,39 @@ fn convert(amount: Money, rate: &str, to: Currency) -> Result<Money, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Trimming in place is `str::trim`, white space of any kind
+        /// (VT, NBSP, U+3000) at either end included.
+        #[test]
+        fn trim_owned_is_str_trim(
+            s in "[ \t\r\n\u{b}\u{c}\u{a0}\u{3000}]{0,3}[a-z\u{e9}\u{a0} ]{0,6}[ \t\r\n\u{b}\u{c}\u{a0}\u{85}]{0,3}"
+        ) {
+            prop_assert_eq!(trim_owned(s.clone()), s.trim());
+        }
+
+        /// A tag name is found in the tables in any case, and an unknown
+        /// one is upper-cased.
+        #[test]
+        fn intern_ignores_case(name in "[A-Za-z0-9._-]{1,30}") {
+            let upper = name.to_ascii_uppercase();
+            let got = intern(name.as_bytes());
+            prop_assert_eq!(got.as_ref(), upper.as_str());
+            let known = leaf_name(upper.as_bytes()).or_else(|| aggregate_name(upper.as_bytes()));
+            prop_assert_eq!(matches!(got, Cow::Borrowed(_)), known.is_some());
+        }
+    }
+
+    #[test]
+    fn known_names_in_lower_case_are_the_static_ones() {
+        for name in ["stmttrn", "Trnamt", "memo", "BANKTRANLIST", "ledgerbal"] {
+            assert!(
+                matches!(intern(name.as_bytes()), Cow::Borrowed(_)),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn entities_and_bare_ampersands() {
