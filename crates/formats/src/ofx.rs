@@ -470,7 +470,9 @@ impl<R: Read> Lexer<R> {
                 let mut decoded = String::with_capacity(raw.len());
                 decode_line(raw, &mut decoded);
                 let text = unescape(decoded);
-                self.advance(p, p + lead);
+                if lead > 0 {
+                    self.advance(p, p + lead);
+                }
                 let at = self.here();
                 self.advance(p + lead, end);
                 return Ok(Some(Tok::Text { text, at }));
@@ -536,16 +538,19 @@ impl<R: Read> Lexer<R> {
             if empty {
                 inner = &inner[..inner.len() - 1];
             }
-            let name_len = inner
-                .iter()
-                .position(|c| c.is_ascii_whitespace())
-                .unwrap_or(inner.len());
+            // The name runs to the first white space; one pass finds its
+            // end and checks its characters.
+            let mut name_len = inner.len();
+            let mut valid = true;
+            for (i, &c) in inner.iter().enumerate() {
+                if c.is_ascii_whitespace() {
+                    name_len = i;
+                    break;
+                }
+                valid &= c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b':');
+            }
             let name = &inner[..name_len];
-            if name.is_empty()
-                || !name
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b':'))
-            {
+            if name.is_empty() || !valid {
                 return Err(ParseError::at(
                     at.line,
                     at.column,
@@ -562,7 +567,17 @@ impl<R: Read> Lexer<R> {
                 None => name,
             };
             let name = intern(local);
-            self.advance(p, end + 1);
+            if name_len == inner.len() {
+                // `<`, `/`, the name's characters and `>`: ASCII, on one line.
+                let n = end + 1 - p;
+                self.line_bytes += n;
+                if self.line_utf8 {
+                    self.line_chars += n;
+                }
+                self.pos = end + 1;
+            } else {
+                self.advance(p, end + 1);
+            }
             return Ok(Some(if closing {
                 Tok::End { name }
             } else {
