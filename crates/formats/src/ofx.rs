@@ -673,15 +673,6 @@ impl<R: Read> Lexer<R> {
     }
 }
 
-/// `t.trim()`, without looking at characters when both ends are ASCII
-/// and not white space.
-fn trim(t: &str) -> &str {
-    match (t.as_bytes().first(), t.as_bytes().last()) {
-        (Some(&a), Some(&z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => t,
-        _ => t.trim(),
-    }
-}
-
 /// `t` trimmed in its own allocation (a leaf's text in SGML ends with the
 /// line break before the next tag: trimming by copying was an allocation
 /// per value).
@@ -732,7 +723,7 @@ fn intern(name: &[u8]) -> Name {
 
 /// Decodes entities; an `&` that starts no known entity stays as it is.
 fn unescape(s: String) -> String {
-    if !s.contains('&') {
+    if crate::xml::find(s.as_bytes(), b'&').is_none() {
         return s;
     }
 
@@ -843,8 +834,10 @@ impl<R: Read> OfxReader<R> {
                         None => text = Some((t, tat)),
                     }
                 }
+                // Trimmed once, for the test below and as the value.
+                let text = text.map(|(t, tat)| (trim_owned(t), tat));
                 let p = &mut self.p;
-                let has_text = text.as_ref().is_some_and(|(t, _)| !trim(t).is_empty());
+                let has_text = text.as_ref().is_some_and(|(t, _)| !t.is_empty());
                 let aggregate = !empty
                     && (is_aggregate(&name)
                         || (!has_text
@@ -860,10 +853,7 @@ impl<R: Read> OfxReader<R> {
                     p.stack.push((name, at));
                 } else {
                     let value = match text {
-                        Some((t, tat)) if !empty => Val {
-                            text: trim_owned(t),
-                            at: tat,
-                        },
+                        Some((t, tat)) if !empty => Val { text: t, at: tat },
                         _ => Val {
                             text: String::new(),
                             at,
