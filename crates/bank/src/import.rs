@@ -94,14 +94,6 @@ fn entry_digest(account: &str, e: &anumati_formats::Entry, occurrence: u32) -> [
     h.finalize().into()
 }
 
-fn hex(digest: &[u8; 32]) -> String {
-    use std::fmt::Write;
-    digest.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 impl BankStore {
     /// Imports one file's statements for a customer, in one transaction.
     pub async fn import_statements(
@@ -178,12 +170,15 @@ impl StatementImport {
     /// imported before, posts the fresh ones. After an error the import
     /// must be dropped.
     pub async fn add(&mut self, statement: &Statement) -> Result<(), ImportError> {
-        let customer = &self.customer;
-        let now = self.now;
-        let tx = &mut self.tx;
-        let report = &mut self.report;
-        let occurrences = &mut self.occurrences;
-        let source = self.source.as_str();
+        let StatementImport {
+            tx,
+            customer,
+            source,
+            now,
+            occurrences,
+            report,
+        } = self;
+        let (now, source) = (*now, source.as_str());
         report.statements += 1;
         let found: Option<(String, String, String)> =
             sqlx::query_as("SELECT id, customer_id, currency FROM accounts WHERE number = ?")
@@ -250,9 +245,9 @@ impl StatementImport {
             let base = entry_digest(&statement.account, entry, 0);
             let n = occurrences.entry(base).or_insert(0);
             let key = if *n == 0 {
-                hex(&base)
+                hex::encode(base)
             } else {
-                hex(&entry_digest(&statement.account, entry, *n))
+                hex::encode(entry_digest(&statement.account, entry, *n))
             };
             *n += 1;
             let transaction_id = format!("imp_{}", &key[..32]);

@@ -147,14 +147,17 @@ pub(crate) fn statement_parse(
     let mut stream = StatementStream::new(BufReader::with_capacity(BUFFER, input), format, options);
     let mut out = std::io::BufWriter::with_capacity(BUFFER, std::io::stdout().lock());
     let mut first = true;
-    while let Some(statement) = stream.next() {
+    loop {
+        let item = stream.next();
+        // Warnings as they are met (a statement's come with it).
         for warning in stream.take_warnings() {
             out.flush()?;
             eprintln!("warning: {}:{warning}", file.display());
         }
-        let statement = match statement {
-            Ok(s) => s,
-            Err(e) => {
+        let statement = match item {
+            None => break,
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
                 out.flush()?;
                 bail!("{}:{e}", file.display());
             }
@@ -166,10 +169,6 @@ pub(crate) fn statement_parse(
         }
         first = false;
         stream.recycle(statement);
-    }
-    for warning in stream.take_warnings() {
-        out.flush()?;
-        eprintln!("warning: {}:{warning}", file.display());
     }
     if json {
         out.write_all(if first { b"[]\n" } else { b"\n]\n" })?;
@@ -204,12 +203,11 @@ pub(crate) async fn import(
     let Some((customer, _)) = system.bank.store().customer_by_login(login).await? else {
         bail!("unknown customer {login:?} (list them with `anumati customers --data DIR`)");
     };
-    let total: u64 = files
+    let sizes: Vec<u64> = files
         .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
-    let bar = indicatif::ProgressBar::new(total);
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .collect();
+    let bar = indicatif::ProgressBar::new(sizes.iter().sum());
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} importing [{bar:30}] {bytes}/{total_bytes}, file {msg}",
@@ -217,9 +215,8 @@ pub(crate) async fn import(
         .expect("template is valid"),
     );
     let mut failed = 0;
-    for (i, file) in files.iter().enumerate() {
+    for (i, (file, size)) in files.iter().zip(&sizes).enumerate() {
         bar.set_message(format!("{}/{}", i + 1, files.len()));
-        let size = std::fs::metadata(file).map_or(0, |m| m.len());
         let start = bar.position();
         let result = import_file(system, &customer.id, file, options.clone(), &bar).await;
         // A file that stopped early still counts as read.
@@ -266,10 +263,12 @@ async fn import_file(
         .store()
         .begin_import(customer, &file.display().to_string(), system.clock.now())
         .await?;
-    while let Some(statement) = stream.next() {
+    loop {
+        let item = stream.next();
         for warning in stream.take_warnings() {
             bar.suspend(|| eprintln!("warning: {}:{warning}", file.display()));
         }
+        let Some(statement) = item else { break };
         // Dropping `import` on an error rolls the file back.
         let statement = statement.map_err(|e| {
             anyhow::anyhow!("{}:{e} (nothing imported from this file)", file.display())
@@ -279,9 +278,6 @@ async fn import_file(
             .await
             .map_err(|e| anyhow::anyhow!("{}: {e} (nothing imported)", file.display()))?;
         stream.recycle(statement);
-    }
-    for warning in stream.take_warnings() {
-        bar.suspend(|| eprintln!("warning: {}:{warning}", file.display()));
     }
     import
         .commit()

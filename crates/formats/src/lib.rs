@@ -158,13 +158,17 @@ pub fn parse_bytes(
         }
         Some(Format::Ofx) => ofx::parse_bytes(bytes, options),
         Some(Format::Csv) => csv::parse_bytes(bytes, options),
-        None => Err(ParseError::at(
-            1,
-            1,
-            "-",
-            "unknown format: neither MT940/MT942, camt.052/053/054, OFX/QFX nor a CSV with a recognised header row",
-        )),
+        None => Err(unknown_format()),
     }
+}
+
+fn unknown_format() -> ParseError {
+    ParseError::at(
+        1,
+        1,
+        "-",
+        "unknown format: neither MT940/MT942, camt.052/053/054, OFX/QFX nor a CSV with a recognised header row",
+    )
 }
 
 /// Parses what `input` yields, streaming, in `format` or in the format
@@ -232,7 +236,7 @@ impl<R: std::io::BufRead> StatementStream<R> {
         };
         let (inner, format) = match format {
             Err(e) => (Inner::Failed(Some(e)), None),
-            Ok(None) => (Inner::Failed(parse_bytes(b"", None, options).err()), None),
+            Ok(None) => (Inner::Failed(Some(unknown_format())), None),
             Ok(Some(f)) => (
                 match f {
                     Format::Mt940 | Format::Mt942 => {
