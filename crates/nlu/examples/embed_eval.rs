@@ -8,10 +8,20 @@
 //! shuffled with seed S (as `anumati nlu split --seed S` does); `none` is
 //! n-grams alone; `untuned` leaves out the
 //! fine-tuned model for the weights after it, `tuned` puts it back.
+//! `test=CSV` instead trains on the whole training split and tests on that
+//! file (`data/banking77/test.csv`, the official test split). `c=`, `ww=`,
+//! `cw=`, `cmin=`, `cmax=`, `wn=`, `mindf=` set the SVMs' cost and the
+//! n-gram features ([`TrainConfig`]'s fields). An embeddings file name with
+//! `{}` is read per held-out fold (`{}` the fold). `dump=PATH` writes each
+//! test text's fold, label index, SVM scores and fine-tuned
+//! log-probabilities (and `PATH.texts`: label and text); `drop=FILE` leaves
+//! the training examples it lists (`label<TAB>text` lines) out.
 //!
 //! ```sh
 //! cargo run --release -p anumati-nlu --example embed_eval -- \
 //!     none 0 data/nlu/static-embeddings.bin 1 1.5 2 untuned 1.5
+//! cargo run --release -p anumati-nlu --example embed_eval -- \
+//!     folds=10 c=1 data/nlu/static-embeddings.bin 1.5
 //! ```
 
 use std::sync::Arc;
@@ -31,12 +41,30 @@ fn main() {
     // their weight and temperature; dump=PATH: every test text's scores.
     let (mut targets, mut tune) = (None::<String>, tuned::DEFAULT_PARAMS);
     let mut dump = None::<String>;
+    let mut test_file = None::<Vec<anumati_nlu::csv::Example>>;
+    let mut drop = std::collections::HashSet::<(String, String)>::new();
     let mut folds_list = None::<Vec<usize>>;
     // augsvm: the teacher file's variants join the training set with their
     // source's label (for every model, not only the fine-tuned one).
     let mut aug_svm = false;
+    // c=, ww=, cw=, cmin=, cmax=, wn=, mindf=: the SVMs' cost and the
+    // n-gram features (TrainConfig's fields of those names).
+    let mut base = TrainConfig::default();
     for arg in std::env::args().skip(1) {
-        if let Some(p) = arg.strip_prefix("targets=") {
+        if let Some((key, value)) = arg
+            .split_once('=')
+            .filter(|(k, _)| ["c", "ww", "cw", "cmin", "cmax", "wn", "mindf"].contains(k))
+        {
+            match key {
+                "c" => base.svm_c = value.parse().expect("KEY=NUMBER"),
+                "ww" => base.word_weight = value.parse().expect("KEY=NUMBER"),
+                "cw" => base.char_weight = value.parse().expect("KEY=NUMBER"),
+                "cmin" => base.char_min_n = value.parse().expect("KEY=NUMBER"),
+                "cmax" => base.char_max_n = value.parse().expect("KEY=NUMBER"),
+                "wn" => base.word_max_n = value.parse().expect("KEY=NUMBER"),
+                _ => base.min_df = value.parse().expect("KEY=NUMBER"),
+            }
+        } else if let Some(p) = arg.strip_prefix("targets=") {
             targets = (p != "none").then(|| p.to_string());
         } else if let Some(a) = arg.strip_prefix("alpha=") {
             tune.teacher_weight = a.parse().expect("alpha=W");
@@ -50,6 +78,20 @@ fn main() {
             tune.variants = arg == "variants";
         } else if let Some(a) = arg.strip_prefix("lr=") {
             tune.lr = a.parse().expect("lr=X");
+        } else if let Some(a) = arg.strip_prefix("test=") {
+            // Train on all of Banking77's training split, test on this CSV
+            // (the official test split).
+            let text = std::fs::read_to_string(a).expect("reading the test file");
+            test_file = Some(anumati_nlu::csv::read_csv(&text, a).expect("a test CSV"));
+        } else if let Some(a) = arg.strip_prefix("drop=") {
+            // Lines "label\ttext": training examples to leave out (never
+            // test ones).
+            let text = std::fs::read_to_string(a).expect("reading the drop file");
+            drop = text
+                .lines()
+                .filter_map(|l| l.split_once('\t'))
+                .map(|(l, t)| (l.to_string(), t.to_string()))
+                .collect();
         } else if let Some(a) = arg.strip_prefix("dump=") {
             dump = Some(a.to_string());
         } else if let Some(a) = arg.strip_prefix("only=") {
@@ -65,21 +107,25 @@ fn main() {
             // fine-tuned model changes the best label.
             let config = TrainConfig {
                 embeddings: embeddings.clone().map(|e| (e, weight)),
+                // (a file name with "{}" is loaded per fold, below)
                 tuned: fine_tune.then_some(tune),
                 teacher: None,
-                ..TrainConfig::default()
+                ..base.clone()
             };
             let ks: Vec<usize> = match (&folds_list, folds) {
                 (Some(l), _) => l.clone(),
                 (None, k) => (0..k).collect(),
             };
             let splits: Vec<(usize, _)> = match (ks.is_empty(), seed) {
+                _ if test_file.is_some() => {
+                    vec![(9, (all.clone(), test_file.clone().unwrap_or_default()))]
+                }
                 (true, Some(s)) => vec![(9, stratified_split(&all, 0.1, Some(s)))],
                 (true, None) => vec![(9, corpus::held_out(all.clone()))],
                 (false, _) => ks.iter().map(|&k| (k, corpus::fold(&all, 10, k))).collect(),
             };
             let (mut right, mut total, mut fitted) = (0, 0, Vec::new());
-            let mut dumped = String::new();
+            let (mut dumped, mut texts) = (String::new(), String::new());
             for (k, (train, test)) in &splits {
                 let start = std::time::Instant::now();
                 let config = TrainConfig {
@@ -88,9 +134,14 @@ fn main() {
                         let bytes = std::fs::read(&path).expect("reading a targets file");
                         Arc::new(Targets::from_bytes(&bytes).expect("a targets file"))
                     }),
+                    embeddings: match file.contains("{}") {
+                        true => Some((load(&file.replace("{}", &k.to_string())), weight)),
+                        false => config.embeddings.clone(),
+                    },
                     ..config.clone()
                 };
                 let mut train = train.clone();
+                train.retain(|e| !drop.contains(&(e.label.clone(), e.text.clone())));
                 if let (true, Some(t)) = (aug_svm, &config.teacher) {
                     let mut labels: Vec<String> = train.iter().map(|e| e.label.clone()).collect();
                     labels.sort();
@@ -111,13 +162,16 @@ fn main() {
                 let model = Classifier::train(&train, &config);
                 if dump.is_some() {
                     for e in test {
-                        let s = model.logits(&e.text);
+                        // The fold, the label, the SVM scores, then the
+                        // fine-tuned model's log-probabilities (if any).
+                        let (s, lp) = model.logit_parts(&e.text);
                         let i = model.labels().binary_search(&e.label).unwrap_or(0);
                         dumped += &format!("{k}\t{i}");
-                        for v in s {
+                        for v in s.iter().chain(lp.iter().flatten()) {
                             dumped += &format!("\t{v:.4}");
                         }
                         dumped += "\n";
+                        texts += &format!("{}\t{}\n", e.label, e.text.replace(['\t', '\n'], " "));
                     }
                 }
                 let seconds = start.elapsed().as_secs_f64();
@@ -145,6 +199,7 @@ fn main() {
             }
             if let Some(path) = &dump {
                 std::fs::write(path, &dumped).expect("writing the dump");
+                std::fs::write(format!("{path}.texts"), &texts).expect("writing the dump");
             }
             let accuracy = 100.0 * right as f64 / total as f64;
             let mode = if fine_tune && embeddings.is_some() {
@@ -157,11 +212,14 @@ fn main() {
                 fitted.join("; ")
             );
         } else {
-            embeddings = (arg != "none").then(|| {
-                let bytes = std::fs::read(&arg).expect("reading the embeddings file");
-                Arc::new(StaticEmbeddings::from_bytes(&bytes).expect("an embeddings file"))
-            });
+            // "{}" in the name: one file per held-out fold (loaded there).
+            embeddings = (arg != "none").then(|| load(&arg.replace("{}", "9")));
             file = arg;
         }
     }
+}
+
+fn load(path: &str) -> Arc<StaticEmbeddings> {
+    let bytes = std::fs::read(path).expect("reading the embeddings file");
+    Arc::new(StaticEmbeddings::from_bytes(&bytes).expect("an embeddings file"))
 }

@@ -300,6 +300,19 @@ impl Classifier {
     /// weighted log-probability; probabilities are their softmax at
     /// [`Self::temperature`]).
     pub fn logits(&self, text: &str) -> Vec<f32> {
+        let (mut scores, tuned) = self.logit_parts(text);
+        if let (Some(lp), Some((_, weight))) = (tuned, &self.tuned) {
+            for (s, l) in scores.iter_mut().zip(&lp) {
+                *s += weight * l;
+            }
+        }
+        scores
+    }
+
+    /// The two parts of [`Self::logits`], apart: the SVM scores, and the
+    /// fine-tuned model's log-probabilities before their weight (`None`
+    /// without that model). For experiments that weigh them otherwise.
+    pub fn logit_parts(&self, text: &str) -> (Vec<f32>, Option<Vec<f32>>) {
         let mut keys = Keys::default();
         self.spec.keys(text, &mut keys);
         let mut x = self.vocab.vectorise(&self.spec, &keys, &mut Vec::new());
@@ -308,14 +321,15 @@ impl Classifier {
         }
         let mut scores = vec![0.0; self.labels.len()];
         self.model.scores(&x, &mut scores);
-        if let (Some((e, _)), Some((t, weight))) = (&self.embeddings, &self.tuned) {
-            let mut lp = vec![0.0; self.labels.len()];
-            t.log_probs(&e.token_ids(text), &mut lp);
-            for (s, l) in scores.iter_mut().zip(&lp) {
-                *s += weight * l;
+        let tuned = match (&self.embeddings, &self.tuned) {
+            (Some((e, _)), Some((t, _))) => {
+                let mut lp = vec![0.0; self.labels.len()];
+                t.log_probs(&e.token_ids(text), &mut lp);
+                Some(lp)
             }
-        }
-        scores
+            _ => None,
+        };
+        (scores, tuned)
     }
 
     /// The labels the model knows, sorted.
