@@ -52,3 +52,10 @@ for i in 1 2 3; do
   "$A" simulate --profile handbook --seed 1 --data "$W/fraud-hb"
   "$A" fraud eval --data "$W/fraud-hb" --json
 done
+
+echo "== intent classifier: Banking77's official test split, trained on the whole training split (3 evals, one thread, one query at a time)"
+"$A" nlu train --data data/banking77/train.csv --out "$W/b77.bin"
+for i in 1 2 3; do
+  "$A" nlu eval --model "$W/b77.bin" --test data/banking77/test.csv --json \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); print({k: d[k] for k in ("examples","accuracy","macro_f1","p50_us","p99_us")})'
+done
