@@ -377,6 +377,41 @@ fn banking77_subset_is_learnt() {
     assert!(w > 0.0 && w <= 0.4, "weight {w}");
 }
 
+/// The fine-tuned model reads Latin script only: its tokens come from an
+/// English teacher's vocabulary, which has no Devanagari words. A Hindi
+/// text is scored by the SVMs alone; an English one by both.
+#[test]
+fn fine_tuned_model_stays_out_of_devanagari() {
+    let mut examples = Vec::new();
+    for (en, hi, label) in [
+        ("lock my card", "मेरा कार्ड लॉक करो", "card_lock"),
+        ("freeze the debit card", "डेबिट कार्ड फ्रीज़ करो", "card_lock"),
+        ("block my card now", "कार्ड ब्लॉक कर दो", "card_lock"),
+        ("what is my balance", "मेरा बैलेंस क्या है", "balance"),
+        ("how much money do i have", "खाते में कितने पैसे हैं", "balance"),
+        ("show my account balance", "बैलेंस बताओ", "balance"),
+    ] {
+        for _ in 0..8 {
+            examples.push(ex(en, label));
+            examples.push(ex(hi, label));
+        }
+    }
+    let config = TrainConfig {
+        calibrate: false,
+        ..TrainConfig::default()
+    };
+    let model = Classifier::train(&examples, &config);
+    assert!(model.tuned_weight().is_some());
+    let (svm, tuned) = model.logit_parts("मेरा कार्ड लॉक करो");
+    assert_eq!(tuned.as_deref(), Some(&[0.0, 0.0][..]));
+    assert_eq!(model.logits("मेरा कार्ड लॉक करो"), svm);
+    let (svm, tuned) = model.logit_parts("lock my card");
+    let tuned = tuned.unwrap();
+    assert!(tuned[0] != tuned[1], "{tuned:?}");
+    assert_ne!(model.logits("lock my card"), svm);
+    assert_eq!(model.predict("कार्ड ब्लॉक कर दो").label, "card_lock");
+}
+
 /// Banking77's official test split (`data/banking77/test.csv`, kept for
 /// the benchmark and never trained on): it reads whole, shares no text with
 /// the training split, and the shipped configuration trained on the whole

@@ -20,6 +20,8 @@
 //! log-probabilities, times a weight fitted on held-out data together with
 //! the temperature, are added to the SVM scores. The two models err on
 //! different texts, so together they are right more often than either.
+//! The fine-tuned model reads Latin script only (its vocabulary is an
+//! English model's): a text in Devanagari is scored by the SVMs alone.
 
 pub mod embed;
 mod features;
@@ -209,7 +211,7 @@ impl Classifier {
         // The fine-tuned model's inputs: each text's token ids.
         let tune = match (&embeddings, config.tuned) {
             (Some((e, _)), Some(p)) if k >= 2 => {
-                let docs: Vec<Vec<u32>> = examples.iter().map(|x| e.token_ids(&x.text)).collect();
+                let docs: Vec<Vec<u32>> = examples.iter().map(|x| tuned_ids(e, &x.text)).collect();
                 let soft: Vec<Option<Soft>> = match &config.teacher {
                     Some(t) if p.teacher_weight > 0.0 => examples
                         .iter()
@@ -324,7 +326,7 @@ impl Classifier {
         let tuned = match (&self.embeddings, &self.tuned) {
             (Some((e, _)), Some((t, _))) => {
                 let mut lp = vec![0.0; self.labels.len()];
-                t.log_probs(&e.token_ids(text), &mut lp);
+                t.log_probs(&tuned_ids(e, text), &mut lp);
                 Some(lp)
             }
             _ => None,
@@ -363,6 +365,18 @@ fn dense_features((e, weight): &(Arc<embed::StaticEmbeddings>, f32), text: &str)
         *y *= weight;
     }
     v
+}
+
+/// The token ids the fine-tuned model reads of `text`: none for text in
+/// Devanagari, which the English teacher's WordPiece vocabulary splits
+/// into single letters or `[UNK]` (the model would only add noise there:
+/// `anumati nlu report` measured Hindi 88.04% with it, 89.91% without).
+fn tuned_ids(e: &embed::StaticEmbeddings, text: &str) -> Vec<u32> {
+    if crate::text::has_devanagari(text) {
+        Vec::new()
+    } else {
+        e.token_ids(text)
+    }
 }
 
 /// Appends dense features as sparse ones `offset..offset + dense.len()`.

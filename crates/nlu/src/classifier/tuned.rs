@@ -236,7 +236,13 @@ impl Tuned {
     }
 
     /// Log-probabilities of each label for the token ids.
+    /// No tokens, no opinion: all zeros (the same for every label, so
+    /// added to other scores it changes nothing).
     pub fn log_probs(&self, ids: &[u32], out: &mut [f32]) {
+        if ids.is_empty() {
+            out.fill(0.0);
+            return;
+        }
         let mut h = vec![0.0; self.dims];
         self.pool(ids, &mut h);
         self.logits(&h, out);
