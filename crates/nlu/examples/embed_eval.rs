@@ -116,13 +116,11 @@ fn main() {
                 (Some(l), _) => l.clone(),
                 (None, k) => (0..k).collect(),
             };
-            let splits: Vec<(usize, _)> = match (ks.is_empty(), seed) {
-                _ if test_file.is_some() => {
-                    vec![(9, (all.clone(), test_file.clone().unwrap_or_default()))]
-                }
-                (true, Some(s)) => vec![(9, stratified_split(&all, 0.1, Some(s)))],
-                (true, None) => vec![(9, corpus::held_out(all.clone()))],
-                (false, _) => ks.iter().map(|&k| (k, corpus::fold(&all, 10, k))).collect(),
+            let splits: Vec<(usize, _)> = match (&test_file, ks.is_empty(), seed) {
+                (Some(test), _, _) => vec![(9, (all.clone(), test.clone()))],
+                (None, true, Some(s)) => vec![(9, stratified_split(&all, 0.1, Some(s)))],
+                (None, true, None) => vec![(9, corpus::held_out(all.clone()))],
+                (None, false, _) => ks.iter().map(|&k| (k, corpus::fold(&all, 10, k))).collect(),
             };
             let (mut right, mut total, mut fitted) = (0, 0, Vec::new());
             let (mut dumped, mut texts) = (String::new(), String::new());

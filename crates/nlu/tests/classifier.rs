@@ -420,11 +420,7 @@ fn fine_tuned_model_stays_out_of_devanagari() {
 /// here as well as in the benchmark.
 #[test]
 fn banking77_official_test_split_accuracy() {
-    let train = read_csv(
-        include_str!("../../../data/banking77/train.csv"),
-        "data/banking77/train.csv",
-    )
-    .unwrap();
+    let train = anumati_nlu::corpus::banking77();
     let test = read_csv(
         include_str!("../../../data/banking77/test.csv"),
         "data/banking77/test.csv",
