@@ -32,6 +32,10 @@ pub enum NluCommand {
         /// beside them (implied by --no-embeddings).
         #[arg(long)]
         no_tuned: bool,
+        /// Without the compiled-in sentence encoder and the softmax layer
+        /// trained on its vectors.
+        #[arg(long)]
+        no_encoder: bool,
     },
     /// Evaluate a model on a labelled CSV: accuracy, macro-F1, latency per
     /// query (one at a time, one thread), per-intent precision and recall,
@@ -96,7 +100,8 @@ pub fn run(command: NluCommand) -> anyhow::Result<()> {
             seed,
             no_embeddings,
             no_tuned,
-        } => train(&data, &out, seed, no_embeddings, no_tuned),
+            no_encoder,
+        } => train(&data, &out, seed, no_embeddings, no_tuned, no_encoder),
         NluCommand::Eval { model, test, json } => eval(&model, &test, json),
         NluCommand::Split {
             data,
@@ -131,6 +136,7 @@ fn train(
     seed: Option<u64>,
     no_embeddings: bool,
     no_tuned: bool,
+    no_encoder: bool,
 ) -> anyhow::Result<()> {
     let examples = read_examples(data)?;
     if examples.is_empty() {
@@ -146,19 +152,26 @@ fn train(
     if no_embeddings || no_tuned {
         config.tuned = None;
     }
+    if no_encoder {
+        config.encoder = None;
+        config.encoder_head = None;
+    }
     let start = Instant::now();
     let model = Classifier::train(&examples, &config);
     let seconds = start.elapsed().as_secs_f64();
     let bytes = model.to_bytes();
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     println!(
-        "trained on {} examples, {} intents, {} features in {seconds:.2} s (temperature {:.2}, fine-tuned model {}); wrote {} ({:.1} MB)",
+        "trained on {} examples, {} intents, {} features in {seconds:.2} s (temperature {:.2}, fine-tuned model {}, encoder head {}); wrote {} ({:.1} MB)",
         examples.len(),
         model.labels().len(),
         model.feature_count(),
         model.temperature(),
         model
             .tuned_weight()
+            .map_or("none".to_string(), |w| format!("at weight {w}")),
+        model
+            .head_weight()
             .map_or("none".to_string(), |w| format!("at weight {w}")),
         out.display(),
         bytes.len() as f64 / 1e6,

@@ -13,9 +13,12 @@
 //! `cw=`, `cmin=`, `cmax=`, `wn=`, `mindf=` set the SVMs' cost and the
 //! n-gram features ([`TrainConfig`]'s fields). An embeddings file name with
 //! `{}` is read per held-out fold (`{}` the fold). `dump=PATH` writes each
-//! test text's fold, label index, SVM scores and fine-tuned
+//! test text's fold, label index, SVM scores, fine-tuned and encoder-head
 //! log-probabilities (and `PATH.texts`: label and text); `drop=FILE` leaves
-//! the training examples it lists (`label<TAB>text` lines) out.
+//! the training examples it lists (`label<TAB>text` lines) out. `enc=W`
+//! sets the sentence encoder's block weight (0: none); `encfile=PATH` reads
+//! another encoder file (`{}`: one per held-out fold, made by
+//! `tools/distill/encoder.py --hold-out-fold K`).
 //!
 //! ```sh
 //! cargo run --release -p anumati-nlu --example embed_eval -- \
@@ -27,6 +30,7 @@
 use std::sync::Arc;
 
 use anumati_nlu::classifier::embed::StaticEmbeddings;
+use anumati_nlu::classifier::encoder::{self, Encoder};
 use anumati_nlu::classifier::teacher::Targets;
 use anumati_nlu::classifier::{tuned, Classifier, TrainConfig};
 use anumati_nlu::corpus;
@@ -44,6 +48,7 @@ fn main() {
     let mut test_file = None::<Vec<anumati_nlu::csv::Example>>;
     let mut drop = std::collections::HashSet::<(String, String)>::new();
     let mut folds_list = None::<Vec<usize>>;
+    let mut encoder_file = None::<String>;
     // augsvm: the teacher file's variants join the training set with their
     // source's label (for every model, not only the fine-tuned one).
     let mut aug_svm = false;
@@ -64,6 +69,13 @@ fn main() {
                 "wn" => base.word_max_n = value.parse().expect("KEY=NUMBER"),
                 _ => base.min_df = value.parse().expect("KEY=NUMBER"),
             }
+        } else if let Some(w) = arg.strip_prefix("enc=") {
+            // The sentence encoder's block weight (0: no encoder).
+            let w: f32 = w.parse().expect("enc=WEIGHT");
+            base.encoder = (w != 0.0).then(|| (encoder::builtin(), w));
+        } else if let Some(p) = arg.strip_prefix("encfile=") {
+            // Another encoder file ("{}": one per held-out fold).
+            encoder_file = Some(p.to_string());
         } else if let Some(p) = arg.strip_prefix("targets=") {
             targets = (p != "none").then(|| p.to_string());
         } else if let Some(a) = arg.strip_prefix("alpha=") {
@@ -132,6 +144,17 @@ fn main() {
                         let bytes = std::fs::read(&path).expect("reading a targets file");
                         Arc::new(Targets::from_bytes(&bytes).expect("a targets file"))
                     }),
+                    encoder: match (&encoder_file, &config.encoder) {
+                        (Some(p), Some((_, w))) => {
+                            let path = p.replace("{}", &k.to_string());
+                            let bytes = std::fs::read(&path).expect("reading an encoder file");
+                            Some((
+                                Arc::new(Encoder::from_bytes(&bytes).expect("an encoder file")),
+                                *w,
+                            ))
+                        }
+                        _ => config.encoder.clone(),
+                    },
                     embeddings: match file.contains("{}") {
                         true => Some((load(&file.replace("{}", &k.to_string())), weight)),
                         false => config.embeddings.clone(),
@@ -165,7 +188,12 @@ fn main() {
                         let (s, lp) = model.logit_parts(&e.text);
                         let i = model.labels().binary_search(&e.label).unwrap_or(0);
                         dumped += &format!("{k}\t{i}");
-                        for v in s.iter().chain(lp.iter().flatten()) {
+                        let head = model.head_log_probs(&e.text);
+                        for v in s
+                            .iter()
+                            .chain(lp.iter().flatten())
+                            .chain(head.iter().flatten())
+                        {
                             dumped += &format!("\t{v:.4}");
                         }
                         dumped += "\n";
@@ -185,9 +213,10 @@ fn main() {
                     );
                 }
                 fitted.push(format!(
-                    "T {:.2} tuned {:?}",
+                    "T {:.2} tuned {:?} head {:?}",
                     model.temperature(),
-                    model.tuned_weight()
+                    model.tuned_weight(),
+                    model.head_weight()
                 ));
                 right += test
                     .iter()

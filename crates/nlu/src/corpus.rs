@@ -104,7 +104,9 @@ pub fn fold(examples: &[Example], folds: usize, k: usize) -> (Vec<Example>, Vec<
 /// A fingerprint of the corpus and the model format, for caching a trained
 /// model: FNV-1a over the sources, [`crate::classifier::FORMAT_VERSION`],
 /// the compiled-in static embeddings (`data/nlu/static-embeddings.bin`)
-/// with their default weight, and the fine-tuned model's settings.
+/// with their default weight, the fine-tuned model's settings, and the
+/// compiled-in sentence encoder (`data/nlu/sentence-encoder.bin`) with its
+/// head's settings.
 pub fn fingerprint() -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
@@ -125,6 +127,12 @@ pub fn fingerprint() -> u64 {
     eat(&tuned.epochs.to_le_bytes());
     eat(&tuned.lr.to_le_bytes());
     eat(&tuned.table_lr.to_le_bytes());
+    eat(crate::classifier::encoder::BUILTIN);
+    eat(&crate::classifier::ENCODER_WEIGHT.to_le_bytes());
+    let head = crate::classifier::encoder::DEFAULT_HEAD;
+    eat(&head.epochs.to_le_bytes());
+    eat(&head.lr.to_le_bytes());
+    eat(&head.scale.to_le_bytes());
     // Training choices that change the model without changing its format
     // or settings (so a cached model trained before them is retrained).
     eat(b"fine-tuned model: no Devanagari");

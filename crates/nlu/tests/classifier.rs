@@ -402,12 +402,20 @@ fn fine_tuned_model_stays_out_of_devanagari() {
     };
     let model = Classifier::train(&examples, &config);
     assert!(model.tuned_weight().is_some());
+    // The sentence encoder's head (distilled from the same English model)
+    // stays out of Devanagari too.
+    assert!(model.head_weight().is_some());
     let (svm, tuned) = model.logit_parts("मेरा कार्ड लॉक करो");
     assert_eq!(tuned.as_deref(), Some(&[0.0, 0.0][..]));
+    let head = model.head_log_probs("मेरा कार्ड लॉक करो");
+    assert_eq!(head.as_deref(), Some(&[0.0, 0.0][..]));
     assert_eq!(model.logits("मेरा कार्ड लॉक करो"), svm);
     let (svm, tuned) = model.logit_parts("lock my card");
     let tuned = tuned.unwrap();
     assert!(tuned[0] != tuned[1], "{tuned:?}");
+    let head = model.head_log_probs("lock my card").unwrap();
+    // labels: balance, card_lock
+    assert!(head[1] > head[0], "{head:?}");
     assert_ne!(model.logits("lock my card"), svm);
     assert_eq!(model.predict("कार्ड ब्लॉक कर दो").label, "card_lock");
 }
@@ -415,9 +423,9 @@ fn fine_tuned_model_stays_out_of_devanagari() {
 /// Banking77's official test split (`data/banking77/test.csv`, kept for
 /// the benchmark and never trained on): it reads whole, shares no text with
 /// the training split, and the shipped configuration trained on the whole
-/// training split keeps the accuracy BENCHMARKS.md records (93.05%, 2,866
-/// of 3,080), within a few texts, so a change that costs accuracy fails
-/// here as well as in the benchmark.
+/// training split reaches the target, 93.5% (2,880 of 3,080;
+/// BENCHMARKS.md records 2,893, 93.93%), so a change that costs accuracy
+/// below the target fails here as well as in the benchmark.
 #[test]
 fn banking77_official_test_split_accuracy() {
     let train = anumati_nlu::corpus::banking77();
@@ -442,7 +450,7 @@ fn banking77_official_test_split_accuracy() {
     let model = Classifier::train(&train, &TrainConfig::default());
     let report = evaluate(&model, &test);
     let right = (report.accuracy * 3_080.0).round() as usize;
-    assert!(right >= 2_850, "{right} of 3,080 right");
+    assert!(right >= 2_880, "{right} of 3,080 right");
 }
 
 // ---------------------------------------------------------------- evaluation

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! magic    8 bytes  "ANUMNLU\0"
-//! version  u32      FORMAT_VERSION (3; versions 1 and 2 are still read)
+//! version  u32      FORMAT_VERSION (4; versions 1 to 3 are still read)
 //! length   u64      bytes of the body
 //! body:
 //!   spec     word_max_n u8, char_min_n u8, char_max_n u8, reserved u8 (0),
@@ -11,26 +11,37 @@
 //!            dims u32 (0: none), block weight f32, FNV-1a checksum u64 of
 //!            the static-embeddings file trained with (weight and checksum
 //!            0 when none)
+//!   encoder  (version 4; not in 1 to 3: none) dims u32 (0: none), block
+//!            weight f32 (0: no block, only the head), FNV-1a checksum u64
+//!            of the sentence-encoder file trained with (the encoder's
+//!            block follows the embeddings')
 //!   labels   count u32, then each: length u32, UTF-8 bytes
 //!   features count u32 (n), then the keys (u64 each), then the IDFs (f32 each)
-//!   weights  (n + dims) × labels f32 (feature-major: the n-grams, then the
-//!            embedding dimensions), then labels × f32 biases
+//!   weights  (n + dims + encoder dims) × labels f32 (feature-major: the
+//!            n-grams, the embedding dimensions, the encoder's), then
+//!            labels × f32 biases
 //!   tuned    (version 3; not in 1 and 2: none) the fine-tuned model's
 //!            weight f32 (0: none, and nothing follows), then tokens u32
 //!            (the embeddings' vocabulary size), tokens × (scale f32,
 //!            dims × i8) token vectors, labels × dims f32 layer weights
 //!            (label-major), labels × f32 biases
+//!   head     (version 4; not in 1 to 3: none) the encoder head's weight
+//!            f32 (0: none, and nothing follows), then its input scale
+//!            f32, labels × encoder dims f32 weights (label-major),
+//!            labels × f32 biases
 //! checksum u64      FNV-1a of the body
 //! ```
 //!
 //! Numbers are little-endian. Anything that does not match (magic, version,
 //! lengths, checksum, UTF-8, duplicate keys or labels, non-finite numbers)
 //! is a [`ModelError`], never a panic; so is a model trained with other
-//! embeddings than the reader has ([`ModelError::EmbeddingsMismatch`]).
+//! embeddings than the reader has ([`ModelError::EmbeddingsMismatch`]) or
+//! another sentence encoder ([`ModelError::EncoderMismatch`]).
 
 use std::sync::Arc;
 
 use super::embed::{self, StaticEmbeddings};
+use super::encoder::{self, Head};
 use super::features::{FeatureSpec, KeyMap, Vocabulary};
 use super::learn::Linear;
 use super::tuned::Tuned;
@@ -38,10 +49,10 @@ use super::Classifier;
 
 const MAGIC: &[u8; 8] = b"ANUMNLU\0";
 
-/// The model file format's version. Versions 1 (before embeddings) and 2
-/// (before the fine-tuned model) are still read; other versions are
-/// refused.
-pub const FORMAT_VERSION: u32 = 3;
+/// The model file format's version. Versions 1 (before embeddings), 2
+/// (before the fine-tuned model) and 3 (before the sentence encoder) are
+/// still read; other versions are refused.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// A model file that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,6 +71,11 @@ pub enum ModelError {
         available: u64,
         available_dims: u32,
     },
+    #[error(
+        "model trained with sentence encoder {model:016x}, this build has \
+         {available:016x}; train it again"
+    )]
+    EncoderMismatch { model: u64, available: u64 },
     #[error("model file truncated: {0}")]
     Truncated(&'static str),
     #[error("model file has {0} bytes after its end")]
@@ -97,6 +113,13 @@ impl Classifier {
         body.extend(dims.to_le_bytes());
         body.extend(weight.to_le_bytes());
         body.extend(sum.to_le_bytes());
+        let (dims, weight, sum) = match &self.encoder {
+            Some((e, w)) => (e.dims() as u32, *w, e.checksum()),
+            None => (0, 0.0, 0),
+        };
+        body.extend(dims.to_le_bytes());
+        body.extend(weight.to_le_bytes());
+        body.extend(sum.to_le_bytes());
         body.extend((k as u32).to_le_bytes());
         for l in &self.labels {
             body.extend((l.len() as u32).to_le_bytes());
@@ -126,6 +149,16 @@ impl Classifier {
                     body.extend(row.iter().map(|&q| q as u8));
                 }
                 for x in t.w.iter().chain(&t.b) {
+                    body.extend(x.to_le_bytes());
+                }
+            }
+        }
+        match &self.head {
+            None => body.extend(0f32.to_le_bytes()),
+            Some((h, weight)) => {
+                body.extend(weight.to_le_bytes());
+                body.extend(h.scale.to_le_bytes());
+                for x in h.w.iter().chain(&h.b) {
                     body.extend(x.to_le_bytes());
                 }
             }
@@ -224,6 +257,34 @@ impl Classifier {
             }
             Some((e, weight))
         };
+        let (encoder_dims, weight, sum) = if version < 4 {
+            (0, 0.0, 0)
+        } else {
+            (r.u32("encoder")?, r.f32("encoder")?, r.u64("encoder")?)
+        };
+        let encoder = if encoder_dims == 0 {
+            if weight != 0.0 || sum != 0 {
+                return Err(ModelError::Invalid("encoder section"));
+            }
+            None
+        } else {
+            if !weight.is_finite() {
+                return Err(ModelError::Invalid("encoder weight"));
+            }
+            let e = encoder::builtin();
+            if e.checksum() != sum || e.dims() != encoder_dims as usize {
+                return Err(ModelError::EncoderMismatch {
+                    model: sum,
+                    available: e.checksum(),
+                });
+            }
+            Some((e, weight))
+        };
+        // The encoder's block is in the weights only at a weight (not 0).
+        let block_dims = match &encoder {
+            Some((e, w)) if *w != 0.0 => e.dims(),
+            _ => 0,
+        };
         let k = r.count(4, "labels")?;
         let mut labels = Vec::with_capacity(k);
         for _ in 0..k {
@@ -248,6 +309,7 @@ impl Classifier {
         let idf = r.f32s(n, "IDF")?;
         let weights = n
             .checked_add(dims as usize)
+            .and_then(|f| f.checked_add(block_dims))
             .and_then(|f| f.checked_mul(k))
             .ok_or(ModelError::Invalid("sizes overflow"))?;
         let w = r.f32s(weights, "weights")?;
@@ -277,6 +339,25 @@ impl Classifier {
             let tb = r.f32s(k, "tuned biases")?;
             Some((Tuned::from_parts(d, k, scales, q, tw, tb), tuned_weight))
         };
+        let head_weight = if version < 4 { 0.0 } else { r.f32("head")? };
+        let head = if head_weight == 0.0 {
+            None
+        } else {
+            let Some((e, _)) = &encoder else {
+                return Err(ModelError::Invalid("encoder head without an encoder"));
+            };
+            let scale = r.f32("head")?;
+            let layer = e
+                .dims()
+                .checked_mul(k)
+                .ok_or(ModelError::Invalid("sizes overflow"))?;
+            let hw = r.f32s(layer, "head weights")?;
+            let hb = r.f32s(k, "head biases")?;
+            Some((Head::from_parts(e.dims(), k, scale, hw, hb), head_weight))
+        };
+        if matches!(&encoder, Some((_, w)) if *w == 0.0) && head.is_none() {
+            return Err(ModelError::Invalid("encoder weight"));
+        }
         if !r.0.is_empty() {
             return Err(ModelError::Invalid("body longer than its contents"));
         }
@@ -286,6 +367,8 @@ impl Classifier {
             labels,
             model: Linear { labels: k, w, b },
             embeddings,
+            encoder,
+            head,
             tuned,
         })
     }
@@ -382,6 +465,7 @@ mod tests {
             threads: 1,
             calibrate: false,
             embeddings,
+            encoder: None,
             ..TrainConfig::default()
         }
     }
@@ -404,7 +488,7 @@ mod tests {
     }
 
     #[test]
-    fn version_3_round_trip_with_and_without_embeddings() {
+    fn version_4_round_trip_with_and_without_embeddings() {
         let builtin = (embed::builtin(), 1.5);
         for (e, read) in [
             (Some(builtin), Classifier::from_bytes as fn(&[u8]) -> _),
@@ -417,7 +501,7 @@ mod tests {
             let model = Classifier::train(&examples(), &config(e));
             assert_eq!(model.feature_count(), model.vocab.idf.len() + dims);
             let bytes = model.to_bytes();
-            assert_eq!(version(&bytes), 3);
+            assert_eq!(version(&bytes), 4);
             let back = read(&bytes).unwrap();
             assert_eq!(back.to_bytes(), bytes);
             for t in ["has my card come", "euro rate", "zzz", ""] {
@@ -441,6 +525,60 @@ mod tests {
                 assert!(untuned.to_bytes().len() < bytes.len());
             }
         }
+    }
+
+    #[test]
+    fn encoder_block_round_trips_and_other_encoders_are_refused() {
+        let with = TrainConfig {
+            encoder: Some((encoder::builtin(), 1.5)),
+            ..config(None)
+        };
+        let model = Classifier::train(&examples(), &with);
+        assert_eq!(model.feature_count(), model.vocab.idf.len() + 384);
+        let bytes = model.to_bytes();
+        let back = Classifier::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes(), bytes);
+        for t in ["has my card come", "euro rate", "zzz", ""] {
+            assert_eq!(back.logits(t), model.logits(t), "{t}");
+        }
+        let plain = Classifier::train(&examples(), &config(None));
+        assert_ne!(
+            plain.logits("has my card come"),
+            model.logits("has my card come")
+        );
+        // The encoder section is after the embeddings section (body bytes
+        // 16..32): its checksum is body bytes 40..48.
+        let mut body = bytes[20..bytes.len() - 8].to_vec();
+        body[40] ^= 1;
+        assert!(matches!(
+            Classifier::from_bytes(&wrap(4, &body)),
+            Err(ModelError::EncoderMismatch { .. })
+        ));
+        body[40] ^= 1;
+        body[36..40].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert!(Classifier::from_bytes(&wrap(4, &body)).is_err());
+        // A head (the default) without a block: the encoder's block weight
+        // is 0 and the model still reads whole.
+        let head_only = Classifier::train(
+            &examples(),
+            &TrainConfig {
+                encoder: Some((encoder::builtin(), 0.0)),
+                ..config(None)
+            },
+        );
+        assert_eq!(head_only.feature_count(), head_only.vocab.idf.len());
+        assert!(head_only.head_weight().is_some());
+        let bytes = head_only.to_bytes();
+        let back = Classifier::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes(), bytes);
+        assert_eq!(
+            back.logits("has my card come"),
+            head_only.logits("has my card come")
+        );
+        assert_ne!(
+            plain.logits("has my card come"),
+            head_only.logits("has my card come")
+        );
     }
 
     #[test]
@@ -477,9 +615,25 @@ mod tests {
     }
 
     #[test]
+    fn version_3_layout_still_reads() {
+        // A version-4 model without an encoder, rewritten as version 3 (no
+        // encoder section, body bytes 32..48, and no head section, its last
+        // 4 bytes): the same model.
+        let model = Classifier::train(&examples(), &config(Some((embed::builtin(), 1.5))));
+        let v4 = model.to_bytes();
+        let body = &v4[20..v4.len() - 8];
+        assert!(body[32..48].iter().all(|&b| b == 0));
+        let v3 = wrap(3, &[&body[..32], &body[48..body.len() - 4]].concat());
+        let back = Classifier::from_bytes(&v3).unwrap();
+        assert_eq!(back.to_bytes(), v4);
+        assert!(Classifier::from_bytes(&wrap(3, body)).is_err());
+    }
+
+    #[test]
     fn version_2_layout_still_reads() {
-        // A version-3 model without a fine-tuned model, rewritten as
-        // version 2 (no tuned section): the same model.
+        // A version-4 model without a fine-tuned model or an encoder,
+        // rewritten as version 2 (no encoder or tuned section): the same
+        // model.
         let model = Classifier::train(
             &examples(),
             &TrainConfig {
@@ -487,14 +641,14 @@ mod tests {
                 ..config(Some((embed::builtin(), 1.5)))
             },
         );
-        let v3 = model.to_bytes();
-        let body = &v3[20..v3.len() - 8];
+        let v4 = model.to_bytes();
+        let body = &v4[20..v4.len() - 8];
         assert_eq!(&body[body.len() - 4..], &0f32.to_le_bytes());
-        let v2 = wrap(2, &body[..body.len() - 4]);
+        let v2 = wrap(2, &[&body[..32], &body[48..body.len() - 8]].concat());
         let back = Classifier::from_bytes(&v2).unwrap();
-        assert_eq!(back.to_bytes(), v3);
+        assert_eq!(back.to_bytes(), v4);
         assert_eq!(back.tuned_weight(), None);
-        // A version-3 body read as version 2 has 4 bytes too many.
+        // A version-4 body read as version 2 has bytes too many.
         assert!(Classifier::from_bytes(&wrap(2, body)).is_err());
     }
 
@@ -508,28 +662,29 @@ mod tests {
         for cut in [4, 100, 50_000, body.len() / 3] {
             let short = &body[..body.len() - cut];
             assert!(
-                Classifier::from_bytes(&wrap(3, short)).is_err(),
+                Classifier::from_bytes(&wrap(4, short)).is_err(),
                 "cut {cut}"
             );
         }
         // A non-finite number in the fine-tuned layer is refused.
+        // (the last 4 bytes are the empty head section's)
         let mut bad = body.to_vec();
-        let at = bad.len() - 4;
-        bad[at..].copy_from_slice(&f32::NAN.to_le_bytes());
+        let at = bad.len() - 8;
+        bad[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
         assert_eq!(
-            Classifier::from_bytes(&wrap(3, &bad)).err(),
+            Classifier::from_bytes(&wrap(4, &bad)).err(),
             Some(ModelError::Invalid("non-finite number"))
         );
     }
 
     #[test]
     fn version_1_layout_still_reads() {
-        // A version-3 model without embeddings, rewritten as version 1 (no
-        // embeddings section, no tuned section): the same model.
+        // A version-4 model without embeddings, rewritten as version 1 (no
+        // embeddings, encoder or tuned section): the same model.
         let model = Classifier::train(&examples(), &config(None));
         let v2 = model.to_bytes();
         let body = &v2[20..v2.len() - 8];
-        let v1_body = [&body[..16], &body[32..body.len() - 4]].concat();
+        let v1_body = [&body[..16], &body[48..body.len() - 8]].concat();
         let mut v1 = MAGIC.to_vec();
         v1.extend(1u32.to_le_bytes());
         v1.extend((v1_body.len() as u64).to_le_bytes());
@@ -537,11 +692,11 @@ mod tests {
         v1.extend(fnv1a(&v1_body).to_le_bytes());
         let back = Classifier::from_bytes(&v1).unwrap();
         assert_eq!(back.to_bytes(), v2);
-        let mut v4 = v2.clone();
-        v4[8] = 4;
+        let mut v5 = v2.clone();
+        v5[8] = 5;
         assert_eq!(
-            Classifier::from_bytes(&v4).err(),
-            Some(ModelError::UnsupportedVersion { found: 4 })
+            Classifier::from_bytes(&v5).err(),
+            Some(ModelError::UnsupportedVersion { found: 5 })
         );
     }
 }

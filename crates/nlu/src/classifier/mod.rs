@@ -24,6 +24,7 @@
 //! English model's): a text in Devanagari is scored by the SVMs alone.
 
 pub mod embed;
+pub mod encoder;
 mod features;
 mod format;
 pub(crate) mod learn;
@@ -75,6 +76,16 @@ pub struct TrainConfig {
     /// compiled-in ones ([`embed::builtin`]) at [`EMBEDDINGS_WEIGHT`];
     /// `None` for n-grams alone.
     pub embeddings: Option<(Arc<embed::StaticEmbeddings>, f32)>,
+    /// A contextual sentence encoder ([`encoder`]), by default the
+    /// compiled-in one ([`encoder::builtin`]), and the weight of its vector
+    /// as a second dense block after the embeddings' (0, the default
+    /// [`ENCODER_WEIGHT`]: no block); `None` for no encoder.
+    pub encoder: Option<(Arc<encoder::Encoder>, f32)>,
+    /// Also train a softmax layer on the encoder's vectors
+    /// ([`encoder::Head`]) and add its log-probabilities to the scores at a
+    /// weight fitted on the held-out fifth ([`DEFAULT_HEAD_WEIGHT`] without
+    /// calibration). Only with `encoder`; `None` for none.
+    pub encoder_head: Option<encoder::HeadParams>,
     /// Also fine-tune the embeddings' token vectors on the labels
     /// ([`tuned`]) and add that model's log-probabilities to the SVM
     /// scores, at a weight fitted on the held-out fifth with the
@@ -89,6 +100,14 @@ pub struct TrainConfig {
 /// The weight of the embeddings block by default, chosen on Banking77's
 /// development split (see `tools/distill/README.md`).
 pub const EMBEDDINGS_WEIGHT: f32 = 1.5;
+
+/// The weight of the encoder's block in the SVMs' features by default: 0,
+/// none (its own softmax layer gains more; see BENCHMARKS.md).
+pub const ENCODER_WEIGHT: f32 = 0.0;
+
+/// The weight of the encoder head's log-probabilities (in SVM-score units)
+/// when it is not calibrated: about what calibration finds on Banking77.
+pub const DEFAULT_HEAD_WEIGHT: f32 = 0.3;
 
 /// The weight of the fine-tuned model's log-probabilities (in SVM-score
 /// units) when it is not calibrated: about what calibration finds on
@@ -115,6 +134,8 @@ impl Default for TrainConfig {
             calibrate: true,
             threads: 0,
             embeddings: Some((embed::builtin(), EMBEDDINGS_WEIGHT)),
+            encoder: Some((encoder::builtin(), ENCODER_WEIGHT)),
+            encoder_head: Some(encoder::DEFAULT_HEAD),
             tuned: Some(tuned::DEFAULT_PARAMS),
             teacher: None,
         }
@@ -131,6 +152,12 @@ pub struct Classifier {
     /// Dense sentence-embedding features after the sparse ones, and their
     /// weight ([`TrainConfig::embeddings`]).
     embeddings: Option<(Arc<embed::StaticEmbeddings>, f32)>,
+    /// The encoder and the weight of its block after the embeddings' (0:
+    /// no block) ([`TrainConfig::encoder`]).
+    encoder: Option<(Arc<encoder::Encoder>, f32)>,
+    /// The softmax layer over the encoder's vectors and the weight of its
+    /// log-probabilities in the scores.
+    head: Option<(encoder::Head, f32)>,
     /// The fine-tuned model (it tokenizes with `embeddings`) and the weight
     /// of its log-probabilities in the scores.
     tuned: Option<(Tuned, f32)>,
@@ -185,11 +212,28 @@ impl Classifier {
             .embeddings
             .clone()
             .filter(|(_, w)| w.is_finite() && *w != 0.0);
-        let dims = embeddings.as_ref().map_or(0, |(e, _)| e.dims());
+        let head_params = config.encoder_head.filter(|_| k_of(examples) >= 2);
+        let encoder = config
+            .encoder
+            .clone()
+            .filter(|(_, w)| w.is_finite())
+            .filter(|(_, w)| *w != 0.0 || head_params.is_some());
+        // Each text's encoder vector, for the block and the head.
+        let enc_dims = encoder.as_ref().map_or(0, |(e, _)| e.dims());
+        let mut sentence = vec![0.0; examples.len() * enc_dims];
+        if let Some((e, _)) = &encoder {
+            for (ex, out) in examples.iter().zip(sentence.chunks_exact_mut(enc_dims)) {
+                e.embed(&ex.text, out);
+            }
+        }
+        let dims = dense_dims(&embeddings, &encoder);
         let mut dense = Vec::with_capacity(examples.len() * dims);
-        if let Some(e) = &embeddings {
-            for ex in examples {
-                dense.extend(dense_features(e, &ex.text));
+        if dims > 0 {
+            for (i, ex) in examples.iter().enumerate() {
+                let v = sentence
+                    .get(i * enc_dims..(i + 1) * enc_dims)
+                    .unwrap_or(&[]);
+                dense.extend(dense_features(&embeddings, &encoder, &ex.text, v));
             }
         }
         let xs = Examples {
@@ -239,7 +283,12 @@ impl Classifier {
             variants,
             params: p,
         });
-        let (temperature, tuned_weight) = if config.calibrate {
+        let head_input = head_params.filter(|_| enc_dims > 0).map(|p| HeadInput {
+            xs: &sentence,
+            dims: enc_dims,
+            params: p,
+        });
+        let (temperature, tuned_weight, head_weight) = if config.calibrate {
             calibrate(
                 &xs,
                 &ys,
@@ -247,17 +296,28 @@ impl Classifier {
                 k,
                 &params,
                 tune_ref.as_ref(),
+                head_input.as_ref(),
                 config.seed,
                 threads,
             )
         } else {
-            (DEFAULT_TEMPERATURE, DEFAULT_TUNED_WEIGHT)
+            (
+                DEFAULT_TEMPERATURE,
+                DEFAULT_TUNED_WEIGHT,
+                DEFAULT_HEAD_WEIGHT,
+            )
         };
         let model = learn::train_svm(&xs, &ys, n, k, &params, config.seed, threads);
         let tuned = tune_ref
             .and_then(|t| t.train(&ys, k, config.seed, None))
             .filter(|_| tuned_weight > 0.0)
             .map(|t| (t, tuned_weight));
+        let head = head_input
+            .and_then(|h| h.train(&ys, k, config.seed, None))
+            .filter(|_| head_weight > 0.0)
+            .map(|h| (h, head_weight));
+        // Without a block or a head the encoder is not part of the model.
+        let encoder = encoder.filter(|(_, w)| *w != 0.0 || head.is_some());
         Classifier {
             spec: FeatureSpec {
                 temperature,
@@ -267,6 +327,8 @@ impl Classifier {
             labels,
             model,
             embeddings,
+            encoder,
+            head,
             tuned,
         }
     }
@@ -302,8 +364,16 @@ impl Classifier {
     /// weighted log-probability; probabilities are their softmax at
     /// [`Self::temperature`]).
     pub fn logits(&self, text: &str) -> Vec<f32> {
-        let (mut scores, tuned) = self.logit_parts(text);
+        let sentence = self.sentence(text);
+        let (mut scores, tuned) = self.parts(text, &sentence);
         if let (Some(lp), Some((_, weight))) = (tuned, &self.tuned) {
+            for (s, l) in scores.iter_mut().zip(&lp) {
+                *s += weight * l;
+            }
+        }
+        if let Some((h, weight)) = &self.head {
+            let mut lp = vec![0.0; self.labels.len()];
+            h.log_probs(&sentence, &mut lp);
             for (s, l) in scores.iter_mut().zip(&lp) {
                 *s += weight * l;
             }
@@ -311,15 +381,49 @@ impl Classifier {
         scores
     }
 
+    /// The encoder's vector of `text` (empty without an encoder).
+    fn sentence(&self, text: &str) -> Vec<f32> {
+        match &self.encoder {
+            Some((e, _)) => {
+                let mut v = vec![0.0; e.dims()];
+                e.embed(text, &mut v);
+                v
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The encoder head's log-probabilities of `text` before their weight
+    /// (`None` without a head; all zeros for a text the encoder does not
+    /// read, such as Devanagari).
+    pub fn head_log_probs(&self, text: &str) -> Option<Vec<f32>> {
+        let (h, _) = self.head.as_ref()?;
+        let mut lp = vec![0.0; self.labels.len()];
+        h.log_probs(&self.sentence(text), &mut lp);
+        Some(lp)
+    }
+
+    /// The weight of the encoder head's log-probabilities in the scores
+    /// (`None` without a head).
+    pub fn head_weight(&self) -> Option<f32> {
+        self.head.as_ref().map(|(_, w)| *w)
+    }
+
     /// The two parts of [`Self::logits`], apart: the SVM scores, and the
     /// fine-tuned model's log-probabilities before their weight (`None`
     /// without that model). For experiments that weigh them otherwise.
     pub fn logit_parts(&self, text: &str) -> (Vec<f32>, Option<Vec<f32>>) {
+        self.parts(text, &self.sentence(text))
+    }
+
+    /// [`Self::logit_parts`] with the encoder's vector of `text` computed.
+    fn parts(&self, text: &str, sentence: &[f32]) -> (Vec<f32>, Option<Vec<f32>>) {
         let mut keys = Keys::default();
         self.spec.keys(text, &mut keys);
         let mut x = self.vocab.vectorise(&self.spec, &keys, &mut Vec::new());
-        if let Some(e) = &self.embeddings {
-            append_dense(&mut x, self.vocab.idf.len(), &dense_features(e, text));
+        if dense_dims(&self.embeddings, &self.encoder) > 0 {
+            let dense = dense_features(&self.embeddings, &self.encoder, text, sentence);
+            append_dense(&mut x, self.vocab.idf.len(), &dense);
         }
         let mut scores = vec![0.0; self.labels.len()];
         self.model.scores(&x, &mut scores);
@@ -353,16 +457,54 @@ impl Classifier {
     /// How many features the model has: n-grams, and the embeddings'
     /// dimensions if it uses them.
     pub fn feature_count(&self) -> usize {
-        self.vocab.idf.len() + self.embeddings.as_ref().map_or(0, |(e, _)| e.dims())
+        self.vocab.idf.len() + dense_dims(&self.embeddings, &self.encoder)
     }
 }
 
 /// The text's sentence embedding times the block weight.
-fn dense_features((e, weight): &(Arc<embed::StaticEmbeddings>, f32), text: &str) -> Vec<f32> {
-    let mut v = vec![0.0; e.dims()];
-    e.embed(text, &mut Vec::new(), &mut v);
-    for y in &mut v {
-        *y *= weight;
+type Embeddings = Option<(Arc<embed::StaticEmbeddings>, f32)>;
+type SentenceEncoder = Option<(Arc<encoder::Encoder>, f32)>;
+
+/// The number of distinct labels of `examples`.
+fn k_of(examples: &[Example]) -> usize {
+    let mut labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    labels.len()
+}
+
+/// Length of the dense block: the embeddings' vector, then the encoder's
+/// (if its block weight is not 0).
+fn dense_dims(embeddings: &Embeddings, encoder: &SentenceEncoder) -> usize {
+    embeddings.as_ref().map_or(0, |(e, _)| e.dims())
+        + encoder
+            .as_ref()
+            .filter(|(_, w)| *w != 0.0)
+            .map_or(0, |(e, _)| e.dims())
+}
+
+/// The dense block of `text`: the static sentence vector, then the
+/// encoder's (`sentence`, already computed), each L2-normalised and times
+/// its weight.
+fn dense_features(
+    embeddings: &Embeddings,
+    encoder: &SentenceEncoder,
+    text: &str,
+    sentence: &[f32],
+) -> Vec<f32> {
+    let mut v = vec![0.0; dense_dims(embeddings, encoder)];
+    let mut at = 0;
+    if let Some((e, weight)) = embeddings {
+        e.embed(text, &mut Vec::new(), &mut v[..e.dims()]);
+        for y in &mut v[..e.dims()] {
+            *y *= weight;
+        }
+        at = e.dims();
+    }
+    if let Some((_, weight)) = encoder.as_ref().filter(|(_, w)| *w != 0.0) {
+        for (y, &s) in v[at..].iter_mut().zip(sentence) {
+            *y = s * weight;
+        }
     }
     v
 }
@@ -405,6 +547,8 @@ impl std::fmt::Debug for Classifier {
             .field("features", &self.feature_count())
             .field("temperature", &self.spec.temperature)
             .field("embeddings", &self.embeddings)
+            .field("encoder", &self.encoder)
+            .field("head", &self.head)
             .field("tuned", &self.tuned)
             .finish_non_exhaustive()
     }
@@ -483,9 +627,33 @@ const TUNED_WEIGHTS: [f32; 13] = [
     0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8,
 ];
 
-/// The temperature, and the fine-tuned model's weight (if there is one),
-/// that minimise the log-loss on every fifth example of each label, of
-/// models trained on the other four fifths.
+/// What the encoder head trains on: each example's encoder vector.
+struct HeadInput<'a> {
+    xs: &'a [f32],
+    dims: usize,
+    params: encoder::HeadParams,
+}
+
+impl HeadInput<'_> {
+    fn train(
+        &self,
+        ys: &[u32],
+        labels: usize,
+        seed: u64,
+        only: Option<&[usize]>,
+    ) -> Option<encoder::Head> {
+        encoder::Head::train(self.xs, self.dims, ys, only, labels, &self.params, seed)
+    }
+}
+
+/// Weights of the encoder head tried by calibration (SVM-score units).
+const HEAD_WEIGHTS: [f32; 11] = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8];
+
+/// The temperature, and the weights of the fine-tuned model and of the
+/// encoder head (where there are ones), that minimise the log-loss on every
+/// fifth example of each label, of models trained on the other four
+/// fifths. The fine-tuned model's weight is chosen first (without the
+/// head), then the head's with it.
 #[allow(clippy::too_many_arguments)]
 fn calibrate(
     xs: &Examples<'_>,
@@ -494,9 +662,10 @@ fn calibrate(
     labels: usize,
     params: &SvmParams,
     tune: Option<&TuneInput<'_>>,
+    head: Option<&HeadInput<'_>>,
     seed: u64,
     threads: usize,
-) -> (f32, f32) {
+) -> (f32, f32, f32) {
     let mut seen = vec![0usize; labels];
     let (mut fit, mut held) = (Vec::new(), Vec::new());
     for (i, &y) in ys.iter().enumerate() {
@@ -511,7 +680,11 @@ fn calibrate(
         }
     }
     if held.len() < 20 || labels < 2 {
-        return (DEFAULT_TEMPERATURE, DEFAULT_TUNED_WEIGHT);
+        return (
+            DEFAULT_TEMPERATURE,
+            DEFAULT_TUNED_WEIGHT,
+            DEFAULT_HEAD_WEIGHT,
+        );
     }
     let fit_x: Vec<Sparse> = fit.iter().map(|&i| xs.sparse[i].clone()).collect();
     let fit_dense: Vec<f32> = fit.iter().flat_map(|&i| xs.dense_row(i)).copied().collect();
@@ -549,23 +722,59 @@ fn calibrate(
     } else {
         &TUNED_WEIGHTS
     };
+    let best = best_weight(&scores, &log_probs, weights, &held, ys);
+    let head_model = head.and_then(|h| h.train(ys, labels, seed, Some(&fit)));
+    let (Some(model), Some(h)) = (head_model, head) else {
+        return (best.1, best.2, 0.0);
+    };
+    // The head's weight, with the fine-tuned model at the weight chosen.
+    let mixed: Vec<Vec<f32>> = if log_probs.is_empty() {
+        scores
+    } else {
+        mix(&scores, &log_probs, best.2)
+    };
+    let head_lp: Vec<Vec<f32>> = held
+        .iter()
+        .map(|&i| {
+            let mut lp = vec![0.0; labels];
+            model.log_probs(&h.xs[i * h.dims..(i + 1) * h.dims], &mut lp);
+            lp
+        })
+        .collect();
+    let with_head = best_weight(&mixed, &head_lp, &HEAD_WEIGHTS, &held, ys);
+    (with_head.1, best.2, with_head.2)
+}
+
+/// `scores` plus `weight` times `log_probs`, row by row.
+fn mix(scores: &[Vec<f32>], log_probs: &[Vec<f32>], weight: f32) -> Vec<Vec<f32>> {
+    scores
+        .iter()
+        .zip(log_probs)
+        .map(|(s, lp)| s.iter().zip(lp).map(|(s, l)| s + weight * l).collect())
+        .collect()
+}
+
+/// Of `weights`, the one whose mix of `scores` and `log_probs` has the
+/// least log-loss at its best temperature: (loss, temperature, weight).
+fn best_weight(
+    scores: &[Vec<f32>],
+    log_probs: &[Vec<f32>],
+    weights: &[f32],
+    held: &[usize],
+    ys: &[u32],
+) -> (f64, f32, f32) {
     let mut best = (f64::INFINITY, DEFAULT_TEMPERATURE, 0.0);
     for &weight in weights {
-        let mixed: Vec<Vec<f32>> = if weight == 0.0 {
-            scores.clone()
+        let (loss, t) = if weight == 0.0 {
+            best_temperature(scores, held, ys)
         } else {
-            scores
-                .iter()
-                .zip(&log_probs)
-                .map(|(s, lp)| s.iter().zip(lp).map(|(s, l)| s + weight * l).collect())
-                .collect()
+            best_temperature(&mix(scores, log_probs, weight), held, ys)
         };
-        let (loss, t) = best_temperature(&mixed, &held, ys);
         if loss < best.0 {
             best = (loss, t, weight);
         }
     }
-    (best.1, best.2)
+    best
 }
 
 /// The temperature that minimises the log-loss of `scores` (of the
