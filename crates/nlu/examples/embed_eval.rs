@@ -18,7 +18,8 @@
 //! the training examples it lists (`label<TAB>text` lines) out. `enc=W`
 //! sets the sentence encoder's block weight (0: none); `encfile=PATH` reads
 //! another encoder file (`{}`: one per held-out fold, made by
-//! `tools/distill/encoder.py --hold-out-fold K`).
+//! `tools/distill/encoder.py --hold-out-fold K`); `hepochs=`, `hlr=` the
+//! encoder head's passes and learning rate.
 //!
 //! ```sh
 //! cargo run --release -p anumati-nlu --example embed_eval -- \
@@ -73,6 +74,15 @@ fn main() {
             // The sentence encoder's block weight (0: no encoder).
             let w: f32 = w.parse().expect("enc=WEIGHT");
             base.encoder = (w != 0.0).then(|| (encoder::builtin(), w));
+        } else if let Some(v) = arg.strip_prefix("hepochs=") {
+            // The encoder head's training passes and rate.
+            let mut h = base.encoder_head.unwrap_or(encoder::DEFAULT_HEAD);
+            h.epochs = v.parse().expect("hepochs=N");
+            base.encoder_head = Some(h);
+        } else if let Some(v) = arg.strip_prefix("hlr=") {
+            let mut h = base.encoder_head.unwrap_or(encoder::DEFAULT_HEAD);
+            h.lr = v.parse().expect("hlr=X");
+            base.encoder_head = Some(h);
         } else if let Some(p) = arg.strip_prefix("encfile=") {
             // Another encoder file ("{}": one per held-out fold).
             encoder_file = Some(p.to_string());

@@ -169,7 +169,7 @@ impl StaticEmbeddings {
 
     /// Adds the vectors of the tokens `ids` to `out` (`dims` long); returns
     /// how many ids were in the vocabulary.
-    pub fn rows_of(&self, ids: &[u32], out: &mut [f32]) -> usize {
+    fn rows_of(&self, ids: &[u32], out: &mut [f32]) -> usize {
         let d = self.dims;
         let mut found = 0;
         for &id in ids {

@@ -10,9 +10,10 @@
 //!
 //! The convolution's first (and only) layer is linear in the token vectors,
 //! so each token's contribution at each of the `width` offsets is computed
-//! once, when the file is read (`vocab × width × channels` numbers): a
-//! text then costs a lookup and an addition per token, offset and channel,
-//! and the projection.
+//! once, when the file is read (`vocab × width × channels` numbers), and so
+//! is each token vector's share of the projection (`vocab × out`): a text
+//! then costs lookups and additions per token, and the projection of the
+//! pooled convolution outputs (`2 × channels × out`).
 //!
 //! The product's file is compiled in ([`builtin`],
 //! `data/nlu/sentence-encoder.bin`, see `data/nlu/SOURCE.md`). The file (all
@@ -71,7 +72,11 @@ pub struct Encoder {
     /// leftmost of the window) adds `pre[(v × width + k) × channels ..]`.
     pre: Vec<f32>,
     conv_bias: Vec<f32>,
-    /// `(2 × channels + dims) × out`, row-major, and its bias.
+    /// `vocab × out`: each token vector's projection (the rows of the
+    /// projection that read the token vectors' mean, applied per token).
+    token_proj: Vec<f32>,
+    /// The rest of the projection, `2 × channels × out` (it reads the
+    /// pooled convolution outputs), row-major, and its bias.
     proj: Vec<f32>,
     proj_bias: Vec<f32>,
     checksum: u64,
@@ -203,6 +208,24 @@ impl Encoder {
                 }
             }
         }
+        // The projection of the token vectors' mean is the mean of each
+        // token's projection: folded into a per-token table too.
+        let mut token_proj = vec![0.0f32; table.vocab_len() * out];
+        let p_tokens = &proj[2 * channels * out..];
+        for (e, dst) in vectors
+            .chunks_exact(dims)
+            .zip(token_proj.chunks_exact_mut(out))
+        {
+            for (&x, row) in e.iter().zip(p_tokens.chunks_exact(out)) {
+                if x != 0.0 {
+                    for (d, &w) in dst.iter_mut().zip(row) {
+                        *d += x * w;
+                    }
+                }
+            }
+        }
+        let mut proj = proj;
+        proj.truncate(2 * channels * out);
         Ok(Encoder {
             table,
             width,
@@ -210,6 +233,7 @@ impl Encoder {
             out,
             max_tokens,
             pre,
+            token_proj,
             conv_bias,
             proj,
             proj_bias,
@@ -241,10 +265,9 @@ impl Encoder {
         if n == 0 {
             return;
         }
-        let (ch, dims, half) = (self.channels, self.table.dims(), self.width / 2);
-        let mut features = vec![0.0f32; 2 * ch + dims];
-        let (mean, rest) = features.split_at_mut(ch);
-        let (max, emean) = rest.split_at_mut(ch);
+        let (ch, half) = (self.channels, self.width / 2);
+        let mut features = vec![0.0f32; 2 * ch];
+        let (mean, max) = features.split_at_mut(ch);
         max.fill(f32::NEG_INFINITY);
         let mut h = vec![0.0f32; ch];
         for t in 0..n {
@@ -265,16 +288,26 @@ impl Encoder {
                 *x = x.max(g);
             }
         }
-        let vectors = self.table.rows_of(&ids, emean);
-        debug_assert_eq!(vectors, n);
         let inv = 1.0 / n as f32;
         for m in mean.iter_mut() {
             *m *= inv;
         }
-        for e in emean.iter_mut() {
-            *e *= inv;
+        // The token vectors' mean, projected: the mean of the tokens'
+        // projections.
+        out.fill(0.0);
+        for &id in &ids {
+            if let Some(row) = self
+                .token_proj
+                .get(id as usize * self.out..(id as usize + 1) * self.out)
+            {
+                for (o, &w) in out.iter_mut().zip(row) {
+                    *o += w;
+                }
+            }
         }
-        out.copy_from_slice(&self.proj_bias);
+        for (o, &b) in out.iter_mut().zip(&self.proj_bias) {
+            *o = *o * inv + b;
+        }
         for (&f, row) in features.iter().zip(self.proj.chunks_exact(self.out)) {
             for (o, &w) in out.iter_mut().zip(row) {
                 *o += f * w;
@@ -319,6 +352,9 @@ pub struct Head {
     /// `labels × dims`, row-major, and the biases.
     pub(crate) w: Vec<f32>,
     pub(crate) b: Vec<f32>,
+    /// `w` transposed (`dims × labels`), for predictions: a sum of scaled
+    /// rows vectorises where `labels` dot products do not as well.
+    wt: Vec<f32>,
 }
 
 impl std::fmt::Debug for Head {
@@ -369,6 +405,7 @@ impl Head {
             scale: p.scale,
             w: vec![0.0; labels * dims],
             b: vec![0.0; labels],
+            wt: Vec::new(),
         };
         let total = (p.epochs as usize * order.len()).max(1) as f32;
         let mut rng = super::learn::Rng::new(seed ^ 0x6865_6164_0000_0000);
@@ -397,7 +434,17 @@ impl Head {
                 }
             }
         }
+        h.transpose();
         Some(h)
+    }
+
+    fn transpose(&mut self) {
+        self.wt = vec![0.0; self.w.len()];
+        for (k, row) in self.w.chunks_exact(self.dims).enumerate() {
+            for (j, &w) in row.iter().enumerate() {
+                self.wt[j * self.labels + k] = w;
+            }
+        }
     }
 
     fn logits_scaled(&self, x: &[f32], out: &mut [f32]) {
@@ -406,7 +453,7 @@ impl Head {
             .zip(self.w.chunks_exact(self.dims))
             .zip(&self.b)
         {
-            *o = b + row.iter().zip(x).map(|(w, x)| w * x).sum::<f32>();
+            *o = b + super::learn::dot(row, x);
         }
     }
 
@@ -417,8 +464,13 @@ impl Head {
             out.fill(0.0);
             return;
         }
-        let x: Vec<f32> = v.iter().map(|&y| y * self.scale).collect();
-        self.logits_scaled(&x, out);
+        out.copy_from_slice(&self.b);
+        for (&x, row) in v.iter().zip(self.wt.chunks_exact(self.labels)) {
+            let x = x * self.scale;
+            for (o, &w) in out.iter_mut().zip(row) {
+                *o += x * w;
+            }
+        }
         let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let sum = out.iter().map(|&z| (z - max).exp()).sum::<f32>().ln();
         for o in out.iter_mut() {
@@ -434,13 +486,16 @@ impl Head {
         w: Vec<f32>,
         b: Vec<f32>,
     ) -> Head {
-        Head {
+        let mut h = Head {
             dims,
             labels,
             scale,
             w,
             b,
-        }
+            wt: Vec::new(),
+        };
+        h.transpose();
+        h
     }
 }
 

@@ -104,7 +104,7 @@ impl Examples<'_> {
 }
 
 /// `a · b` in eight running sums, so that the additions can overlap.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut sums = [0.0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let rest: f32 = ca

@@ -8,7 +8,7 @@
 //! file is: the model file stores exactly what predictions use.
 
 use super::embed::StaticEmbeddings;
-use super::learn::Rng;
+use super::learn::{dot, Rng};
 
 /// A distribution over labels: (label, probability), the teacher's targets.
 pub type Soft = Vec<(u32, f32)>;
@@ -66,23 +66,6 @@ impl std::fmt::Debug for Tuned {
             .field("labels", &self.labels)
             .finish()
     }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut sums = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let rest: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for j in 0..8 {
-            sums[j] += x[j] * y[j];
-        }
-    }
-    sums.iter().sum::<f32>() + rest
 }
 
 fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
