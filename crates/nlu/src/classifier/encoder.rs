@@ -407,33 +407,26 @@ impl Head {
             b: vec![0.0; labels],
             wt: Vec::new(),
         };
-        let total = (p.epochs as usize * order.len()).max(1) as f32;
         let mut rng = super::learn::Rng::new(seed ^ 0x6865_6164_0000_0000);
         let mut z = vec![0.0; labels];
         let mut x = vec![0.0; dims];
-        let mut step = 0usize;
-        for _ in 0..p.epochs {
-            rng.shuffle(&mut order);
-            for &i in &order {
-                let lr = p.lr * (1.0 - step as f32 / total);
-                step += 1;
-                for (x, &v) in x.iter_mut().zip(row(i)) {
-                    *x = v * p.scale;
-                }
-                h.logits_scaled(&x, &mut z);
-                super::learn::softmax(&mut z);
-                z[ys[i] as usize] -= 1.0;
-                for (k, &g) in z.iter().enumerate() {
-                    if g.abs() < 1e-6 {
-                        continue;
-                    }
-                    for (w, &xv) in h.w[k * dims..(k + 1) * dims].iter_mut().zip(&x) {
-                        *w -= lr * g * xv;
-                    }
-                    h.b[k] -= lr * g;
-                }
+        super::learn::sgd(&mut order, p.epochs, p.lr, &mut rng, |i, lr| {
+            for (x, &v) in x.iter_mut().zip(row(i)) {
+                *x = v * p.scale;
             }
-        }
+            h.logits_scaled(&x, &mut z);
+            super::learn::softmax(&mut z);
+            z[ys[i] as usize] -= 1.0;
+            for (k, &g) in z.iter().enumerate() {
+                if g.abs() < 1e-6 {
+                    continue;
+                }
+                for (w, &xv) in h.w[k * dims..(k + 1) * dims].iter_mut().zip(&x) {
+                    *w -= lr * g * xv;
+                }
+                h.b[k] -= lr * g;
+            }
+        });
         h.transpose();
         Some(h)
     }

@@ -103,6 +103,27 @@ impl Examples<'_> {
     }
 }
 
+/// Stochastic gradient descent's schedule: `epochs` passes over `order`,
+/// shuffled by `rng` before each, calling `step(example, rate)` with a
+/// rate that decays linearly from `lr` to 0 over all the steps.
+pub(crate) fn sgd(
+    order: &mut [usize],
+    epochs: u32,
+    lr: f32,
+    rng: &mut Rng,
+    mut step: impl FnMut(usize, f32),
+) {
+    let total = (epochs as usize * order.len()).max(1) as f32;
+    let mut done = 0usize;
+    for _ in 0..epochs {
+        rng.shuffle(order);
+        for &i in order.iter() {
+            step(i, lr * (1.0 - done as f32 / total));
+            done += 1;
+        }
+    }
+}
+
 /// `a · b` in eight running sums, so that the additions can overlap.
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut sums = [0.0f32; 8];

@@ -112,46 +112,39 @@ impl Tuned {
         let mut order: Vec<usize> = (0..docs.len())
             .filter(|&i| !docs[i].is_empty() && (ys[i] as usize) < labels)
             .collect();
-        let total = (p.epochs as usize * order.len()).max(1) as f32;
         let mut rng = Rng::new(seed ^ 0x7475_6e65_6400_0000);
         let (mut h, mut gh, mut z) = (vec![0.0; d], vec![0.0; d], vec![0.0; labels]);
-        let mut step = 0usize;
-        for _ in 0..p.epochs {
-            rng.shuffle(&mut order);
-            for &i in &order {
-                let lr = p.lr * (1.0 - step as f32 / total);
-                step += 1;
-                let ids = &docs[i];
-                t.pool(ids, &mut h);
-                t.logits(&h, &mut z);
-                super::learn::softmax(&mut z);
-                match soft.get(i).and_then(|s| s.as_ref()) {
-                    Some(targets) if p.teacher_weight > 0.0 => {
-                        z[ys[i] as usize] -= 1.0 - p.teacher_weight;
-                        for &(k, q) in targets {
-                            if let Some(z) = z.get_mut(k as usize) {
-                                *z -= p.teacher_weight * q;
-                            }
+        super::learn::sgd(&mut order, p.epochs, p.lr, &mut rng, |i, lr| {
+            let ids = &docs[i];
+            t.pool(ids, &mut h);
+            t.logits(&h, &mut z);
+            super::learn::softmax(&mut z);
+            match soft.get(i).and_then(|s| s.as_ref()) {
+                Some(targets) if p.teacher_weight > 0.0 => {
+                    z[ys[i] as usize] -= 1.0 - p.teacher_weight;
+                    for &(k, q) in targets {
+                        if let Some(z) = z.get_mut(k as usize) {
+                            *z -= p.teacher_weight * q;
                         }
                     }
-                    _ => z[ys[i] as usize] -= 1.0,
                 }
-                gh.fill(0.0);
-                for (k, &g) in z.iter().enumerate() {
-                    let row = &mut t.w[k * d..(k + 1) * d];
-                    axpy(g, row, &mut gh);
-                    axpy(-lr * g, &h, row);
-                    t.b[k] -= lr * g;
-                }
-                let scale = -lr * p.table_lr / ids.len() as f32;
-                for &id in ids {
-                    let id = id as usize;
-                    if let Some(row) = t.table.get_mut(id * d..(id + 1) * d) {
-                        axpy(scale, &gh, row);
-                    }
+                _ => z[ys[i] as usize] -= 1.0,
+            }
+            gh.fill(0.0);
+            for (k, &g) in z.iter().enumerate() {
+                let row = &mut t.w[k * d..(k + 1) * d];
+                axpy(g, row, &mut gh);
+                axpy(-lr * g, &h, row);
+                t.b[k] -= lr * g;
+            }
+            let scale = -lr * p.table_lr / ids.len() as f32;
+            for &id in ids {
+                let id = id as usize;
+                if let Some(row) = t.table.get_mut(id * d..(id + 1) * d) {
+                    axpy(scale, &gh, row);
                 }
             }
-        }
+        });
         if !t
             .table
             .iter()
