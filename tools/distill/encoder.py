@@ -39,8 +39,9 @@ File (little-endian), read by `crates/nlu/src/classifier/encoder.rs`:
     checksum  u64      FNV-1a 64 of everything before it
 
 Needs jax and optax (CPU wheels from PyPI, `requirements.txt`). Training is
-seeded; XLA's CPU kernels may round differently on another machine, so the
-file is reproducible in quality, not byte for byte.
+seeded: on the machine that made the shipped file a second run gave it byte
+for byte; XLA's CPU kernels may round differently on other CPUs, where the
+file is reproducible in quality, not necessarily in bytes.
 """
 
 from __future__ import annotations
