@@ -582,6 +582,39 @@ mod tests {
     }
 
     #[test]
+    fn damaged_encoder_and_head_sections_are_errors_not_panics() {
+        // A model with an encoder block and a head, whose body is cut or
+        // changed and given a valid checksum again (so the reader gets past
+        // the checksum and must check every field itself).
+        let model = Classifier::train(
+            &examples(),
+            &TrainConfig {
+                encoder: Some((encoder::builtin(), 1.0)),
+                ..config(None)
+            },
+        );
+        assert!(model.head_weight().is_some());
+        let bytes = model.to_bytes();
+        let body = &bytes[20..bytes.len() - 8];
+        for cut in 0..body.len() {
+            assert!(
+                Classifier::from_bytes(&wrap(4, &body[..cut])).is_err(),
+                "cut at {cut}"
+            );
+        }
+        // Every byte of the sections before the labels, and bytes all
+        // through the weights and the head: any result, never a panic.
+        let positions = (0..64).chain((64..body.len()).step_by(97));
+        for at in positions {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut b = body.to_vec();
+                b[at] ^= flip;
+                let _ = Classifier::from_bytes(&wrap(4, &b));
+            }
+        }
+    }
+
+    #[test]
     fn other_embeddings_are_refused() {
         let mine = Classifier::train(&examples(), &config(Some((other(), 1.0)))).to_bytes();
         let builtin = embed::builtin();
