@@ -64,11 +64,10 @@ import teacher as T  # noqa: E402
 GOLDEN = ["my card still hasn't arrived", "how do i top up by bank transfer?", "balance"]
 
 
-def read_table(path: Path):
-    """A static-embeddings file: (f32 rows, tokens)."""
-    b = path.read_bytes()
+def read_table(b: bytes, name: str):
+    """A static-embeddings file's bytes: (f32 rows, tokens)."""
     if b[:8] != b"ANUMEMB\0":
-        raise SystemExit(f"{path}: not a static-embeddings file")
+        raise SystemExit(f"{name}: not a static-embeddings file")
     _, dims, n = struct.unpack("<III", b[8:20])
     raw = np.frombuffer(b[20 : 20 + n * (4 + dims)], np.uint8).reshape(n, 4 + dims)
     scales = raw[:, :4].copy().view("<f4").reshape(n)
@@ -231,10 +230,7 @@ def read(path: Path) -> tuple[dict, dict[str, int]]:
         raise SystemExit(f"{path}: not an encoder file, or damaged")
     _, width, ch, out, _ = struct.unpack("<IIIII", b[8:28])
     (length,) = struct.unpack("<I", b[28:32])
-    tmp = Path("/tmp") / f"anumati-encoder-table-{D.fnv1a(b[32:32 + length]):016x}.bin"
-    tmp.write_bytes(b[32 : 32 + length])
-    rows, tokens = read_table(tmp)
-    tmp.unlink()
+    rows, tokens = read_table(b[32 : 32 + length], f"{path}'s token table")
     dims = rows.shape[1]
     f = np.frombuffer(b[32 + length : -8], "<f4")
     sizes = {"conv": (width, dims, ch), "cb": (ch,), "proj": (2 * ch + dims, out), "pb": (out,)}
@@ -273,7 +269,7 @@ def main() -> None:
         return
     if args.width % 2 == 0:
         raise SystemExit("--width must be odd")
-    rows, tokens = read_table(args.embeddings)
+    rows, tokens = read_table(args.embeddings.read_bytes(), str(args.embeddings))
     rows = rows / np.linalg.norm(rows, axis=1).mean()
     vocab = {t: i for i, t in enumerate(tokens)}
     texts, targets = read_corpus(args.corpus, args.hold_out_fold, args.augment, args.seed, args.cache)

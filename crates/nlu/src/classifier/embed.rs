@@ -167,33 +167,24 @@ impl StaticEmbeddings {
         ids
     }
 
-    /// Adds the vectors of the tokens `ids` to `out` (`dims` long); returns
-    /// how many ids were in the vocabulary.
-    fn rows_of(&self, ids: &[u32], out: &mut [f32]) -> usize {
-        let d = self.dims;
-        let mut found = 0;
-        for &id in ids {
-            let id = id as usize;
-            let (Some(&scale), Some(row)) =
-                (self.scales.get(id), self.rows.get(id * d..(id + 1) * d))
-            else {
-                continue;
-            };
-            found += 1;
-            for (o, &q) in out.iter_mut().zip(row) {
-                *o += scale * f32::from(q);
-            }
-        }
-        found
-    }
-
     /// The text's vector, L2-normalised (all zeros if no token is known),
     /// written to `out` (`dims` long); `ids` is scratch.
     pub fn embed(&self, text: &str, ids: &mut Vec<u32>, out: &mut [f32]) {
         ids.clear();
         self.tokenizer.encode(text, ids);
         out.fill(0.0);
-        self.rows_of(ids, out);
+        let d = self.dims;
+        for &id in ids.iter() {
+            let id = id as usize;
+            let (Some(&scale), Some(row)) =
+                (self.scales.get(id), self.rows.get(id * d..(id + 1) * d))
+            else {
+                continue;
+            };
+            for (o, &q) in out.iter_mut().zip(row) {
+                *o += scale * f32::from(q);
+            }
+        }
         let norm = out.iter().map(|x| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             for o in out.iter_mut() {

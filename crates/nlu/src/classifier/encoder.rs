@@ -293,8 +293,7 @@ impl Encoder {
             *m *= inv;
         }
         // The token vectors' mean, projected: the mean of the tokens'
-        // projections.
-        out.fill(0.0);
+        // projections (`out` is still all zeros).
         for &id in &ids {
             if let Some(row) = self
                 .token_proj
@@ -372,7 +371,6 @@ impl Head {
     /// one example at a time in a seeded order, so training is
     /// deterministic. Examples whose vector is zero (no token, Devanagari)
     /// are skipped. `None` if nothing is left to learn from.
-    #[allow(clippy::too_many_arguments)]
     pub fn train(
         xs: &[f32],
         dims: usize,

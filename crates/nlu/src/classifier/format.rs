@@ -106,20 +106,21 @@ impl Classifier {
         body.extend(s.word_weight.to_le_bytes());
         body.extend(s.char_weight.to_le_bytes());
         body.extend(s.temperature.to_le_bytes());
-        let (dims, weight, sum) = match &self.embeddings {
-            Some((e, w)) => (e.dims() as u32, *w, e.checksum()),
-            None => (0, 0.0, 0),
-        };
-        body.extend(dims.to_le_bytes());
-        body.extend(weight.to_le_bytes());
-        body.extend(sum.to_le_bytes());
-        let (dims, weight, sum) = match &self.encoder {
-            Some((e, w)) => (e.dims() as u32, *w, e.checksum()),
-            None => (0, 0.0, 0),
-        };
-        body.extend(dims.to_le_bytes());
-        body.extend(weight.to_le_bytes());
-        body.extend(sum.to_le_bytes());
+        // The embeddings' and the encoder's sections: dims, weight, checksum
+        // (all zero for none).
+        let sections = [
+            self.embeddings
+                .as_ref()
+                .map(|(e, w)| (e.dims(), *w, e.checksum())),
+            self.encoder
+                .as_ref()
+                .map(|(e, w)| (e.dims(), *w, e.checksum())),
+        ];
+        for (dims, weight, sum) in sections.map(|s| s.unwrap_or((0, 0.0, 0))) {
+            body.extend((dims as u32).to_le_bytes());
+            body.extend(weight.to_le_bytes());
+            body.extend(sum.to_le_bytes());
+        }
         body.extend((k as u32).to_le_bytes());
         for l in &self.labels {
             body.extend((l.len() as u32).to_le_bytes());

@@ -212,7 +212,7 @@ impl Classifier {
             .embeddings
             .clone()
             .filter(|(_, w)| w.is_finite() && *w != 0.0);
-        let head_params = config.encoder_head.filter(|_| k_of(examples) >= 2);
+        let head_params = config.encoder_head.filter(|_| labels.len() >= 2);
         let encoder = config
             .encoder
             .clone()
@@ -371,14 +371,20 @@ impl Classifier {
                 *s += weight * l;
             }
         }
-        if let Some((h, weight)) = &self.head {
-            let mut lp = vec![0.0; self.labels.len()];
-            h.log_probs(&sentence, &mut lp);
+        if let (Some(lp), Some((_, weight))) = (self.head_part(&sentence), &self.head) {
             for (s, l) in scores.iter_mut().zip(&lp) {
                 *s += weight * l;
             }
         }
         scores
+    }
+
+    /// The head's log-probabilities of an encoder vector.
+    fn head_part(&self, sentence: &[f32]) -> Option<Vec<f32>> {
+        let (h, _) = self.head.as_ref()?;
+        let mut lp = vec![0.0; self.labels.len()];
+        h.log_probs(sentence, &mut lp);
+        Some(lp)
     }
 
     /// The encoder's vector of `text` (empty without an encoder).
@@ -397,10 +403,8 @@ impl Classifier {
     /// (`None` without a head; all zeros for a text the encoder does not
     /// read, such as Devanagari).
     pub fn head_log_probs(&self, text: &str) -> Option<Vec<f32>> {
-        let (h, _) = self.head.as_ref()?;
-        let mut lp = vec![0.0; self.labels.len()];
-        h.log_probs(&self.sentence(text), &mut lp);
-        Some(lp)
+        self.head.as_ref()?;
+        self.head_part(&self.sentence(text))
     }
 
     /// The weight of the encoder head's log-probabilities in the scores
@@ -454,24 +458,15 @@ impl Classifier {
         self.tuned.as_ref().map(|(_, w)| *w)
     }
 
-    /// How many features the model has: n-grams, and the embeddings'
-    /// dimensions if it uses them.
+    /// How many features the model has: n-grams, and the dimensions of the
+    /// embeddings' and the encoder's blocks if it has them.
     pub fn feature_count(&self) -> usize {
         self.vocab.idf.len() + dense_dims(&self.embeddings, &self.encoder)
     }
 }
 
-/// The text's sentence embedding times the block weight.
 type Embeddings = Option<(Arc<embed::StaticEmbeddings>, f32)>;
 type SentenceEncoder = Option<(Arc<encoder::Encoder>, f32)>;
-
-/// The number of distinct labels of `examples`.
-fn k_of(examples: &[Example]) -> usize {
-    let mut labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
-    labels.sort_unstable();
-    labels.dedup();
-    labels.len()
-}
 
 /// Length of the dense block: the embeddings' vector, then the encoder's
 /// (if its block weight is not 0).
